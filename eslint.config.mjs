@@ -1,0 +1,111 @@
+// @ts-check
+import js from '@eslint/js';
+import jest from 'eslint-plugin-jest';
+import tseslint from 'typescript-eslint';
+
+const APPS = ['ingest', 'alerting', 'jobs', 'reports', 'api', 'fleet', 'cli'];
+
+/** Imports that cross a boundary, with why they are refused. */
+const noLibsByPath = {
+  regex: '^(\\.\\./)+libs/',
+  message: 'Import another library through its alias (@fleet/<lib>), never by relative path.',
+};
+const noApps = {
+  regex: '(^|/)apps/|^(\\.\\./)+(' + APPS.join('|') + ')/',
+  message: 'Only apps/fleet (the all-in-one composition root) may import another app.',
+};
+const noAppsFromLibs = {
+  regex: '(^|/)apps(/|$)',
+  message: 'Libraries never import apps: dependencies point from apps to libs.',
+};
+const FRAMEWORKS = [
+  '@nestjs/*',
+  'kysely',
+  'pg',
+  'mqtt',
+  'aedes',
+  'ioredis',
+  'fastify',
+  'rxjs',
+  'reflect-metadata',
+  'pino',
+  'ws',
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'data/**', 'coverage/**', 'node_modules/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js', '*.mjs'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      eqeqeq: ['error', 'always'],
+      'no-console': 'error',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: 'Read configuration through @fleet/config (loadConfig).' },
+      ],
+    },
+  },
+  {
+    files: ['apps/**/*.ts'],
+    ignores: ['apps/fleet/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noApps, noLibsByPath] }] },
+  },
+  {
+    files: ['apps/fleet/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noLibsByPath] }] },
+  },
+  {
+    files: ['libs/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [noAppsFromLibs, noLibsByPath] }] },
+  },
+  {
+    files: ['libs/contracts/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            noAppsFromLibs,
+            noLibsByPath,
+            { group: FRAMEWORKS, message: 'libs/contracts holds plain schemas and types: no framework or driver.' },
+            { group: ['@fleet/*'], message: 'libs/contracts depends on no other Fleet library.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The one place that reads the environment, and the test harness that decides which servers to use.
+    files: ['libs/config/src/load-config.ts', 'test/support/**/*.ts', 'apps/cli/src/main.ts', 'jest.config.js'],
+    rules: { 'no-restricted-properties': 'off' },
+  },
+  {
+    files: ['**/*.spec.ts', 'test/**/*.ts'],
+    ...jest.configs['flat/recommended'],
+    rules: {
+      ...jest.configs['flat/recommended'].rules,
+      'jest/no-focused-tests': 'error',
+      'jest/no-disabled-tests': 'error',
+      'jest/expect-expect': ['error', { assertFunctionNames: ['expect', 'expect*'] }],
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } },
+  },
+);
