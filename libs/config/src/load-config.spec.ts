@@ -1,0 +1,91 @@
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig } from './load-config';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.map((p) => p.variable);
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('gives the all-in-one mode when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 3000 });
+    expect(config.database.url).toBeUndefined();
+    expect(config.mqtt.url).toBeUndefined();
+    expect(config.mqtt.broker).toEqual({ host: '0.0.0.0', port: 1883, wsPort: 9001 });
+    expect(config.redis.url).toBeUndefined();
+    expect(config.telemetry.store).toBe('postgres');
+    expect(config.dataDir).toBe(resolve('./data'));
+    expect(config.database.migrateOnStart).toBe(true);
+  });
+
+  it('switches each part to a real server when its URL is set', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://fleet@db:5432/fleet',
+      MQTT_URL: 'mqtt://broker:1883',
+      REDIS_URL: 'redis://cache:6379',
+      TELEMETRY_STORE: 'influxdb',
+      INFLUX_URL: 'http://influx:8086',
+    });
+    expect(config.database.url).toBe('postgres://fleet@db:5432/fleet');
+    expect(config.mqtt.url).toBe('mqtt://broker:1883');
+    expect(config.redis.url).toBe('redis://cache:6379');
+    expect(config.telemetry).toMatchObject({ store: 'influxdb', influx: { url: 'http://influx:8086' } });
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '  ' })).toMatchObject({
+      http: { port: 3000 },
+      database: { url: undefined },
+    });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ MQTT_PORT: '-1' }, 'MQTT_PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    [{ DATABASE_MIGRATE_ON_START: 'maybe' }, 'DATABASE_MIGRATE_ON_START'],
+    [{ TELEMETRY_STORE: 'mongodb' }, 'TELEMETRY_STORE'],
+    [{ TELEMETRY_STORE: 'influxdb' }, 'INFLUX_URL'],
+    [{ INFLUX_RETENTION: 'a week' }, 'INFLUX_RETENTION'],
+    [{ MQTT_TOPIC_PREFIX: 'bad/+/prefix' }, 'MQTT_TOPIC_PREFIX'],
+    [{ MQTT_PORT: '1883', MQTT_WS_PORT: '1883' }, 'MQTT_WS_PORT'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+  ])('names the variable to fix: %j', (env, variable) => {
+    expect(problemsOf(env)).toEqual([variable]);
+  });
+
+  it('reports every bad variable at once, in a message an operator can act on', () => {
+    let message = '';
+    try {
+      loadConfig({ PORT: 'x', REDIS_URL: 'http://cache' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('PORT: expected a whole number from 0 to 65535');
+    expect(message).toContain('REDIS_URL: expected a redis, rediss URL, got a http URL');
+  });
+
+  it('never echoes a credential from a malformed URL', () => {
+    let message = '';
+    try {
+      loadConfig({ DATABASE_URL: 'postgres://u:s3cret@[bad' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain('DATABASE_URL');
+    expect(message).not.toContain('s3cret');
+  });
+
+  it('accepts the usual spellings of booleans', () => {
+    expect(loadConfig({ DATABASE_MIGRATE_ON_START: 'no' }).database.migrateOnStart).toBe(false);
+    expect(loadConfig({ DATABASE_MIGRATE_ON_START: 'TRUE' }).database.migrateOnStart).toBe(true);
+  });
+});
