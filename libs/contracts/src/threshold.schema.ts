@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { robotIdSchema } from './robot.schema';
+
+/**
+ * Metrics with a threshold. `above`: a value over the threshold is bad (cpu, temperature);
+ * `below`: a value under it is bad (battery, servo voltage).
+ */
+export const THRESHOLD_DIRECTIONS = ['above', 'below'] as const;
+export const thresholdDirectionSchema = z.enum(THRESHOLD_DIRECTIONS);
+export type ThresholdDirection = z.infer<typeof thresholdDirectionSchema>;
+
+export const metricTypeSchema = z
+  .string()
+  .min(1)
+  .max(50)
+  .regex(/^[a-z0-9_]+$/, 'lower-case letters, digits and _ only');
+
+export const thresholdInputSchema = z
+  .object({
+    robot_id: robotIdSchema.nullable().default(null),
+    metric_type: metricTypeSchema,
+    warning_threshold: z.number().finite(),
+    critical_threshold: z.number().finite(),
+    direction: thresholdDirectionSchema.default('above'),
+    enabled: z.boolean().default(true),
+  })
+  .superRefine((t, ctx) => {
+    const ordered =
+      t.direction === 'above'
+        ? t.critical_threshold >= t.warning_threshold
+        : t.critical_threshold <= t.warning_threshold;
+    if (!ordered) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['critical_threshold'],
+        message:
+          t.direction === 'above'
+            ? 'must be at least warning_threshold when higher values are worse'
+            : 'must be at most warning_threshold when lower values are worse',
+      });
+    }
+  });
+
+export type ThresholdInput = z.input<typeof thresholdInputSchema>;
+export type Threshold = z.output<typeof thresholdInputSchema>;
