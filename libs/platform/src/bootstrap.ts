@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ConfigError, loadConfig, type FleetConfig } from '@fleet/config';
+import type { Logger } from 'pino';
+import { HostModule } from './host.module';
+import { withLogContext } from './log-context';
+import { createLogger } from './logger';
+import { MetricsService } from './metrics.service';
+import { PinoNestLogger } from './nest-logger';
+import { PortInUseError } from './process';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+export interface ServiceOptions {
+  /** `ingest`, `alerting`, `jobs`, `reports`, `api`, or `fleet` for all-in-one. */
+  service: string;
+  config: FleetConfig;
+  logger: Logger;
+}
+
+/**
+ * Creates (but does not start listening) the HTTP application around `root`: JSON logs with request ids,
+ * request metrics, `/health`, `/metrics`.
+ */
+export async function createServiceApp(root: Type, options: ServiceOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    logger: false,
+    bodyLimit: 1024 * 1024,
+    // A caller's id is kept so one request can be followed across services; anything odd is replaced.
+    genReqId: (req: IncomingMessage) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(HostModule.forRoot(options, root), adapter, {
+    logger: new PinoNestLogger(options.logger),
+    abortOnError: false,
+  });
+
+  const metrics = app.get(MetricsService);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    withLogContext({ requestId: request.id }, done);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? '(unmatched)';
+    const seconds = reply.elapsedTime / 1000;
+    metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, seconds);
+    const level = reply.statusCode >= 500 ? 'error' : 'debug';
+    options.logger[level](
+      {
+        requestId: request.id,
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+    done();
+  });
+  return app;
+}
+
+/** Listens on `HOST`:`PORT`; a taken port stops start-up with a message naming `PORT`. */
+export async function listen(app: NestFastifyApplication, config: FleetConfig): Promise<number> {
+  try {
+    await app.listen({ port: config.http.port, host: config.http.host });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new PortInUseError('PORT', config.http.port, '', { cause: error });
+    }
+    throw error;
+  }
+  const address = app.getHttpServer().address();
+  return typeof address === 'object' && address ? address.port : config.http.port;
+}
+
+/**
+ * Starts one Fleet process: reads the configuration (a bad variable stops it with a message naming the variable),
+ * boots `root`, listens, and shuts down cleanly on SIGINT/SIGTERM: services finish their work, then connections
+ * and embedded servers close. A second signal, or a shutdown longer than `SHUTDOWN_TIMEOUT_MS`, exits at once.
+ */
+export async function runService(service: string, root: Type): Promise<void> {
+  let config: FleetConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  const logger = createLogger({ service, instanceId: config.instanceId, ...config.log });
+  let app: NestFastifyApplication | undefined;
+  const started = Date.now();
+  try {
+    app = await createServiceApp(root, { service, config, logger });
+    installShutdown(app, logger, config.shutdownTimeoutMs);
+    const port = await listen(app, config);
+    logger.info({ port, ms: Date.now() - started }, `${service} ready on http://${config.http.host}:${port}`);
+  } catch (error) {
+    const reason = `${service} could not start: ${error instanceof Error ? error.message : String(error)}`;
+    logger.fatal({ err: error }, reason);
+    // Someone at a terminal gets the reason in plain words too, not only inside a JSON line.
+    if (process.stderr.isTTY && config.log.format === 'json') process.stderr.write(`\n${reason}\n`);
+    await app?.close().catch(() => undefined);
+    process.exit(1);
+  }
+}
+
+function installShutdown(app: NestFastifyApplication, logger: Logger, timeoutMs: number): void {
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (closing) {
+      logger.warn({ signal }, 'second signal: exiting without waiting');
+      process.exit(130);
+    }
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      logger.error({ timeoutMs }, 'shutdown took too long: exiting');
+      process.exit(1);
+    }, timeoutMs).unref();
+    app.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+}

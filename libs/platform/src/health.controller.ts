@@ -1,0 +1,44 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { HealthRegistry } from './health.registry';
+
+const CHECK_TIMEOUT_MS = 3_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+@Controller('health')
+export class HealthController {
+  constructor(
+    @Inject(HealthCheckService) private readonly health: HealthCheckService,
+    @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
+    @Inject(HealthRegistry) private readonly registry: HealthRegistry,
+  ) {}
+
+  /** Readiness: 200 when every dependency answers, 503 naming the ones that do not. */
+  @Get()
+  @HealthCheck()
+  check() {
+    return this.health.check(
+      this.registry.all().map((dependency) => async () => {
+        const indicator = this.indicators.check(dependency.name);
+        try {
+          return indicator.up(await withTimeout(dependency.check(), CHECK_TIMEOUT_MS));
+        } catch (error) {
+          return indicator.down({ message: error instanceof Error ? error.message : String(error) });
+        }
+      }),
+    );
+  }
+
+  /** Liveness: the process runs and its event loop turns. */
+  @Get('live')
+  live() {
+    return { status: 'ok', uptime_s: Math.round(process.uptime()) };
+  }
+}

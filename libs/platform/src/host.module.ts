@@ -1,0 +1,47 @@
+import { type DynamicModule, Global, Module, type Type } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
+import type { Logger } from 'pino';
+import { HealthController } from './health.controller';
+import { HealthRegistry } from './health.registry';
+import { LOGGER } from './logger';
+import { MetricsController } from './metrics.controller';
+import { MetricsService } from './metrics.service';
+import { SERVICE_NAME } from './tokens';
+
+export interface HostOptions {
+  service: string;
+  config: FleetConfig;
+  logger: Logger;
+}
+
+/** Configuration, logger, health registry and metrics: what every module of the process may inject. */
+@Global()
+@Module({})
+class CoreModule {
+  static forRoot(options: HostOptions): DynamicModule {
+    const providers = [
+      { provide: FLEET_CONFIG, useValue: options.config },
+      { provide: LOGGER, useValue: options.logger },
+      { provide: SERVICE_NAME, useValue: options.service },
+      HealthRegistry,
+      MetricsService,
+    ];
+    return { module: CoreModule, providers, exports: providers.map((p) => ('provide' in p ? p.provide : p)) };
+  }
+}
+
+/**
+ * The process around an application's root module: shared providers plus `/health`, `/health/live` and
+ * `/metrics`, registered once however many root modules the process runs (the all-in-one process runs five).
+ */
+@Module({})
+export class HostModule {
+  static forRoot(options: HostOptions, root: Type): DynamicModule {
+    return {
+      module: HostModule,
+      imports: [CoreModule.forRoot(options), TerminusModule.forRoot({ logger: false }), root],
+      controllers: [HealthController, MetricsController],
+    };
+  }
+}

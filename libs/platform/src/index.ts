@@ -1,0 +1,8 @@
+export { createServiceApp, listen, runService, type ServiceOptions } from './bootstrap';
+export { HealthRegistry, type DependencyCheck, type HealthDetails } from './health.registry';
+export { HostModule } from './host.module';
+export { currentLogContext, withLogContext, type LogContext } from './log-context';
+export { createLogger, LOGGER, type Logger } from './logger';
+export { MetricsService } from './metrics.service';
+export { freePort, isProcessAlive, PortInUseError } from './process';
+export { SERVICE_NAME } from './tokens';

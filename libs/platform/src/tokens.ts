@@ -1,0 +1,2 @@
+/** Name of the service this process runs (`ingest`, ..., or `fleet` for all-in-one). */
+export const SERVICE_NAME = Symbol('SERVICE_NAME');
