@@ -1,0 +1,125 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
+import { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { FleetConfig } from '@fleet/config';
+import type { DB } from './db.types';
+import { EmbeddedPostgres } from './embedded-postgres';
+
+export interface DatabaseConnection {
+  db: Kysely<DB>;
+  /** `embedded` when Fleet runs its own PostgreSQL, `external` for `DATABASE_URL`. */
+  mode: 'embedded' | 'external';
+  /** Where it connects, without credentials: `127.0.0.1:5432/fleet`. */
+  target: string;
+  /** Closes the pool, then stops the embedded server if there is one. */
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  database: FleetConfig['database'];
+  dataDir: string;
+  logger: Logger;
+  /** Shown in `pg_stat_activity`, so a DBA sees which service holds a connection. */
+  applicationName: string;
+  /** For command-line tools: use the embedded server a running Fleet already started. */
+  attachToRunning?: boolean;
+}
+
+export class DatabaseUnavailableError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+/** Where a URL points, without the password. */
+export function describeTarget(url: string): string {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+}
+
+/**
+ * A Kysely instance on a `pg` pool: the server at `DATABASE_URL`, or an embedded one under the data directory.
+ * Waits up to `DATABASE_CONNECT_TIMEOUT_MS` for the server to answer, so services may start before their
+ * database does. Queries slower than `DATABASE_SLOW_QUERY_MS` are logged (SQL text only, never parameters).
+ *
+ * @example
+ * const { db, close } = await connectDatabase({ database: config.database, dataDir: config.dataDir, logger, applicationName: 'fleet-cli' });
+ */
+export async function connectDatabase(options: ConnectOptions): Promise<DatabaseConnection> {
+  const { database, logger } = options;
+  let url = database.url;
+  let embedded: EmbeddedPostgres | undefined;
+  if (!url) {
+    const server = new EmbeddedPostgres({ dataDir: options.dataDir, port: database.embeddedPort, logger });
+    if (options.attachToRunning) {
+      const attached = await server.attachOrStart();
+      url = attached.url;
+      if (attached.owned) embedded = server;
+    } else {
+      url = (await server.start()).url;
+      embedded = server;
+    }
+  }
+
+  const pool = new Pool({
+    connectionString: url,
+    max: database.poolSize,
+    application_name: options.applicationName,
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+    ...(database.statementTimeoutMs > 0 ? { statement_timeout: database.statementTimeoutMs } : {}),
+  });
+  // An idle client losing its server (restart, failover) must not crash the process; the pool reconnects.
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));
+
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: queryLogger(logger, database.slowQueryMs) });
+  const target = describeTarget(url);
+  const close = async () => {
+    await db.destroy();
+    await embedded?.stop();
+  };
+  try {
+    await waitForServer(pool, target, database.connectTimeoutMs, logger);
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+  return { db, mode: database.url ? 'external' : 'embedded', target, close };
+}
+
+function queryLogger(logger: Logger, slowQueryMs: number) {
+  return (event: LogEvent) => {
+    if (event.level === 'error') {
+      logger.debug(
+        { err: event.error, sql: event.query.sql, ms: Math.round(event.queryDurationMillis) },
+        'query failed',
+      );
+    } else if (slowQueryMs > 0 && event.queryDurationMillis >= slowQueryMs) {
+      logger.warn(
+        { sql: event.query.sql, parameters: event.query.parameters.length, ms: Math.round(event.queryDurationMillis) },
+        'slow query',
+      );
+    }
+  };
+}
+
+async function waitForServer(pool: Pool, target: string, timeoutMs: number, logger: Logger): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1, delay = 250; ; attempt++, delay = Math.min(delay * 2, 5_000)) {
+    try {
+      await pool.query('SELECT 1');
+      return;
+    } catch (error) {
+      if (Date.now() + delay > deadline) {
+        throw new DatabaseUnavailableError(
+          `cannot reach PostgreSQL at ${target} (DATABASE_URL) after ${attempt} attempt(s): ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      logger.warn({ target, attempt, err: (error as Error).message }, 'database not reachable yet, retrying');
+      await sleep(delay);
+    }
+  }
+}

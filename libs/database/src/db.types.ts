@@ -1,0 +1,279 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** `timestamptz`: read as a Date, written as a Date or an ISO string, defaulted by the database where Generated. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type GeneratedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** `jsonb`: read parsed, written as JSON text (node-postgres would turn a JS array into a Postgres array). */
+type Json<T = unknown> = ColumnType<T, string, string>;
+type NullableJson<T = unknown> = ColumnType<T | null, string | null | undefined, string | null>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+/** A column with a database default: optional on insert. */
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
+/** `bigserial`/`bigint`: node-postgres returns them as strings to keep every digit. */
+type BigIntId = ColumnType<string, never, never>;
+/** A uuid (or TonyPi's uuid-as-text) primary key the database generates unless one is given. */
+type GeneratedUuid = ColumnType<string, string | undefined, never>;
+
+// ---- Tables from the TonyPi schema (names and types kept so an existing TonyPi database can be adopted) ----
+
+export interface UsersTable {
+  id: GeneratedUuid;
+  username: string;
+  email: string;
+  password_hash: string;
+  role: Defaulted<string>;
+  is_active: Defaulted<boolean>;
+  created_at: GeneratedTimestamp;
+  updated_at: NullableTimestamp;
+  last_login_at: NullableTimestamp;
+}
+
+export interface RobotsTable {
+  id: Generated<number>;
+  robot_id: string;
+  name: string | null;
+  description: string | null;
+  location: NullableJson<{ x: number; y: number; z?: number; heading?: number }>;
+  status: Defaulted<string>;
+  ip_address: string | null;
+  camera_url: string | null;
+  battery_threshold_low: Defaulted<number>;
+  battery_threshold_critical: Defaulted<number>;
+  temp_threshold_warning: Defaulted<number>;
+  temp_threshold_critical: Defaulted<number>;
+  settings: NullableJson<Record<string, unknown>>;
+  last_seen: NullableTimestamp;
+  created_at: GeneratedTimestamp;
+  updated_at: NullableTimestamp;
+  is_active: Defaulted<boolean>;
+  device_type: Defaulted<string>;
+  offline_timeout_s: Defaulted<number | null>;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  robot_id: string;
+  start_time: Timestamp;
+  end_time: NullableTimestamp;
+  items_total: number | null;
+  items_done: Defaulted<number>;
+  percent_complete: Defaulted<number>;
+  last_item: NullableJson;
+  status: Defaulted<string>;
+  created_at: GeneratedTimestamp;
+  updated_at: NullableTimestamp;
+}
+
+export interface AlertsTable {
+  id: Generated<number>;
+  robot_id: string | null;
+  alert_type: string;
+  severity: string;
+  title: string;
+  message: string;
+  source: string | null;
+  value: number | null;
+  threshold: number | null;
+  acknowledged: Defaulted<boolean>;
+  acknowledged_by: string | null;
+  acknowledged_at: NullableTimestamp;
+  resolved: Defaulted<boolean>;
+  resolved_at: NullableTimestamp;
+  details: NullableJson<Record<string, unknown>>;
+  created_at: GeneratedTimestamp;
+}
+
+export interface AlertThresholdsTable {
+  id: Generated<number>;
+  robot_id: string | null;
+  metric_type: string;
+  warning_threshold: number;
+  critical_threshold: number;
+  enabled: Defaulted<boolean>;
+  created_at: GeneratedTimestamp;
+  updated_at: NullableTimestamp;
+  direction: Defaulted<'above' | 'below'>;
+}
+
+export interface ReportsTable {
+  id: Generated<number>;
+  title: string;
+  description: string | null;
+  robot_id: string | null;
+  report_type: string;
+  data: NullableJson;
+  file_path: string | null;
+  created_at: GeneratedTimestamp;
+  created_by: string | null;
+}
+
+export interface SystemLogsTable {
+  id: Generated<number>;
+  level: string;
+  category: string;
+  message: string;
+  robot_id: string | null;
+  details: NullableJson<Record<string, unknown>>;
+  timestamp: GeneratedTimestamp;
+}
+
+// ---- Tables Fleet adds for what the other systems it replaces need ----
+
+export type CommandStatus = 'created' | 'sent' | 'completed' | 'partial' | 'failed' | 'timed_out' | 'cancelled';
+export type CommandResultStatus = 'pending' | 'ack_success' | 'ack_error' | 'timed_out' | 'cancelled';
+
+export interface CommandsTable {
+  id: GeneratedUuid;
+  type: string;
+  parameters: ColumnType<Record<string, unknown>, string | undefined, string>;
+  broadcast: Defaulted<boolean>;
+  status: Defaulted<CommandStatus>;
+  created_at: GeneratedTimestamp;
+  sent_at: NullableTimestamp;
+  completed_at: NullableTimestamp;
+  target_count: Defaulted<number>;
+  success_count: Defaulted<number>;
+  failure_count: Defaulted<number>;
+  timeout_s: Defaulted<number>;
+  retries: Defaulted<number>;
+  attempts: Defaulted<number>;
+  response: NullableJson;
+  created_by: string | null;
+  mission_id: string | null;
+}
+
+export interface CommandResultsTable {
+  command_id: string;
+  robot_id: string;
+  status: Defaulted<CommandResultStatus>;
+  message: string | null;
+  data: NullableJson;
+  attempts: Defaulted<number>;
+  sent_at: NullableTimestamp;
+  responded_at: NullableTimestamp;
+}
+
+export type ConnectionEvent = 'connected' | 'disconnected' | 'timeout';
+
+export interface RobotConnectionLogsTable {
+  id: BigIntId;
+  robot_id: string;
+  event: ConnectionEvent;
+  timestamp: GeneratedTimestamp;
+  details: NullableJson<Record<string, unknown>>;
+}
+
+export type MissionType = 'pickup' | 'delivery' | 'patrol' | 'maintenance' | 'emergency' | 'custom';
+export type MissionStatus = 'pending' | 'assigned' | 'active' | 'completed' | 'failed' | 'cancelled';
+
+export interface MissionsTable {
+  id: GeneratedUuid;
+  name: string;
+  mission_type: MissionType;
+  status: Defaulted<MissionStatus>;
+  priority: Defaulted<number>;
+  assigned_robot_id: string | null;
+  scheduled_start: NullableTimestamp;
+  assigned_at: NullableTimestamp;
+  started_at: NullableTimestamp;
+  completed_at: NullableTimestamp;
+  estimated_duration_s: number | null;
+  actual_duration_s: number | null;
+  failure_reason: string | null;
+  payload: NullableJson<Record<string, unknown>>;
+  special_instructions: string | null;
+  created_by: string | null;
+  created_at: GeneratedTimestamp;
+  updated_at: NullableTimestamp;
+}
+
+export type WaypointStatus = 'pending' | 'in_progress' | 'completed' | 'modified' | 'skipped';
+
+export interface MissionWaypointsTable {
+  id: GeneratedUuid;
+  mission_id: string;
+  sequence_order: number;
+  name: string | null;
+  coordinates: Json<Record<string, number>>;
+  action: string | null;
+  status: Defaulted<WaypointStatus>;
+  estimated_arrival: NullableTimestamp;
+  actual_arrival: NullableTimestamp;
+  original_coordinates: NullableJson<Record<string, number>>;
+  modification_reason: string | null;
+  modified_by: string | null;
+  modified_at: NullableTimestamp;
+  created_at: GeneratedTimestamp;
+}
+
+export interface RobotCredentialsTable {
+  id: GeneratedUuid;
+  robot_id: string;
+  username: string;
+  secret_hash: string;
+  created_at: GeneratedTimestamp;
+  created_by: string | null;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface RefreshTokensTable {
+  id: GeneratedUuid;
+  user_id: string;
+  token_hash: string;
+  family_id: string;
+  created_at: GeneratedTimestamp;
+  expires_at: Timestamp;
+  revoked_at: NullableTimestamp;
+  replaced_by: string | null;
+  user_agent: string | null;
+  ip_address: string | null;
+}
+
+export interface AuditEntriesTable {
+  id: BigIntId;
+  occurred_at: GeneratedTimestamp;
+  actor: string;
+  actor_id: string | null;
+  action: string;
+  entity_type: string;
+  entity_id: string | null;
+  before: NullableJson;
+  after: NullableJson;
+  ip_address: string | null;
+  request_id: string | null;
+}
+
+export interface TelemetryRollupsTable {
+  robot_id: string;
+  measurement: string;
+  series: Defaulted<string>;
+  field: string;
+  bucket: Timestamp;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  last: number;
+  last_time: Timestamp;
+}
+
+/** Every table Fleet keeps in PostgreSQL. */
+export interface DB {
+  users: UsersTable;
+  robots: RobotsTable;
+  jobs: JobsTable;
+  alerts: AlertsTable;
+  alert_thresholds: AlertThresholdsTable;
+  reports: ReportsTable;
+  system_logs: SystemLogsTable;
+  commands: CommandsTable;
+  command_results: CommandResultsTable;
+  robot_connection_logs: RobotConnectionLogsTable;
+  missions: MissionsTable;
+  mission_waypoints: MissionWaypointsTable;
+  robot_credentials: RobotCredentialsTable;
+  refresh_tokens: RefreshTokensTable;
+  audit_entries: AuditEntriesTable;
+  telemetry_rollups: TelemetryRollupsTable;
+}

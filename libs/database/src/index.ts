@@ -1,0 +1,11 @@
+export { connectDatabase, DatabaseUnavailableError, describeTarget, type DatabaseConnection } from './connection';
+export { DatabaseModule } from './database.module';
+export { DATABASE, DATABASE_CONNECTION } from './database.tokens';
+export type { DB } from './db.types';
+export { EmbeddedPostgres, EmbeddedPostgresError } from './embedded-postgres';
+export { DEFAULT_THRESHOLDS } from './migrations/20261122010500-default-thresholds';
+export { MigrationError, SchemaMigrator, type MigrationState } from './migrator';
+export { AlertThresholdRepository, type AlertThreshold } from './repositories/alert-threshold.repository';
+export { RobotRepository, type Robot, type RobotFields, type RobotSighting } from './repositories/robot.repository';
+export { SystemLogRepository, type NewLogEntry, type SystemLog } from './repositories/system-log.repository';
+export { UserRepository, type NewUser, type User } from './repositories/user.repository';

@@ -1,0 +1,20 @@
+import type { Migration } from 'kysely';
+import * as tonypiSchema from './20261122010000-tonypi-schema';
+import * as fleetColumns from './20261122010100-fleet-columns';
+import * as commandsAndMissions from './20261122010200-commands-and-missions';
+import * as securityAndAudit from './20261122010300-security-and-audit';
+import * as telemetryRollups from './20261122010400-telemetry-rollups';
+import * as defaultThresholds from './20261122010500-default-thresholds';
+
+/**
+ * Every migration, by name. Names start with a UTC timestamp so they sort in the order they must run.
+ * Listed statically (not read from disk) so the same set runs from source, from `dist/` and under Jest.
+ */
+export const migrations: Record<string, Migration> = {
+  '20261122010000-tonypi-schema': tonypiSchema,
+  '20261122010100-fleet-columns': fleetColumns,
+  '20261122010200-commands-and-missions': commandsAndMissions,
+  '20261122010300-security-and-audit': securityAndAudit,
+  '20261122010400-telemetry-rollups': telemetryRollups,
+  '20261122010500-default-thresholds': defaultThresholds,
+};

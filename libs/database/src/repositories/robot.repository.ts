@@ -1,0 +1,167 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { sql, type Kysely } from 'kysely';
+import { NotFoundError, type Page, type RobotStatus } from '@fleet/contracts';
+import { DATABASE } from '../database.tokens';
+import type { DB } from '../db.types';
+import { conflictOnDuplicate, containsPattern, jsonb, pageBounds } from './sql-helpers';
+
+const COLUMNS = [
+  'id',
+  'robot_id',
+  'name',
+  'description',
+  'location',
+  'status',
+  'ip_address',
+  'camera_url',
+  'battery_threshold_low',
+  'battery_threshold_critical',
+  'temp_threshold_warning',
+  'temp_threshold_critical',
+  'settings',
+  'last_seen',
+  'created_at',
+  'updated_at',
+  'is_active',
+  'device_type',
+  'offline_timeout_s',
+] as const;
+
+export interface RobotFields {
+  name?: string | null;
+  description?: string | null;
+  location?: { x: number; y: number; z?: number; heading?: number } | null;
+  status?: RobotStatus;
+  ip_address?: string | null;
+  camera_url?: string | null;
+  battery_threshold_low?: number;
+  battery_threshold_critical?: number;
+  temp_threshold_warning?: number;
+  temp_threshold_critical?: number;
+  settings?: Record<string, unknown> | null;
+  device_type?: string;
+  offline_timeout_s?: number | null;
+  is_active?: boolean;
+}
+
+export interface RobotListQuery {
+  status?: RobotStatus;
+  /** Matches robot id or name, case-insensitively. */
+  search?: string;
+  deviceType?: string;
+  /** Soft-deleted robots are left out unless asked for. */
+  includeInactive?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+/** What a robot's own message tells about it: when it was heard from and, if it said so, its state. */
+export interface RobotSighting {
+  at: Date;
+  status?: RobotStatus;
+  ip_address?: string;
+  camera_url?: string;
+  device_type?: string;
+}
+
+/** The `robots` table (TonyPi's registry of robots and their per-robot settings). */
+@Injectable()
+export class RobotRepository {
+  constructor(@Inject(DATABASE) private readonly db: Kysely<DB>) {}
+
+  /** Registers a robot; a robot id that exists is a conflict. */
+  async create(robotId: string, fields: RobotFields = {}) {
+    return conflictOnDuplicate(
+      () =>
+        this.db
+          .insertInto('robots')
+          .values({ robot_id: robotId, ...this.toRow(fields), updated_at: new Date() })
+          .returning(COLUMNS)
+          .executeTakeFirstOrThrow(),
+      () => `robot '${robotId}' already exists`,
+    );
+  }
+
+  async find(robotId: string) {
+    return this.db.selectFrom('robots').select(COLUMNS).where('robot_id', '=', robotId).executeTakeFirst();
+  }
+
+  async get(robotId: string) {
+    const robot = await this.find(robotId);
+    if (!robot) throw new NotFoundError('robot', robotId);
+    return robot;
+  }
+
+  async list(query: RobotListQuery = {}): Promise<Page<Awaited<ReturnType<RobotRepository['get']>>>> {
+    const { limit, offset } = pageBounds(query);
+    let filtered = this.db.selectFrom('robots');
+    if (!query.includeInactive) filtered = filtered.where('is_active', '=', true);
+    if (query.status) filtered = filtered.where('status', '=', query.status);
+    if (query.deviceType) filtered = filtered.where('device_type', '=', query.deviceType);
+    if (query.search) {
+      const pattern = containsPattern(query.search);
+      filtered = filtered.where((eb) => eb.or([eb('robot_id', 'ilike', pattern), eb('name', 'ilike', pattern)]));
+    }
+    const [items, count] = await Promise.all([
+      filtered.select(COLUMNS).orderBy('robot_id').limit(limit).offset(offset).execute(),
+      filtered.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
+    ]);
+    return { items, total: Number(count.total), limit, offset };
+  }
+
+  async update(robotId: string, fields: RobotFields) {
+    const robot = await this.db
+      .updateTable('robots')
+      .set({ ...this.toRow(fields), updated_at: new Date() })
+      .where('robot_id', '=', robotId)
+      .returning(COLUMNS)
+      .executeTakeFirst();
+    if (!robot) throw new NotFoundError('robot', robotId);
+    return robot;
+  }
+
+  /** Soft delete: the robot leaves lists but its history (jobs, alerts, telemetry) keeps its id. */
+  async deactivate(robotId: string) {
+    return this.update(robotId, { is_active: false, status: 'offline' });
+  }
+
+  /**
+   * Records that a robot was heard from, registering it on first contact. `last_seen` never moves backwards, so
+   * a late or redelivered message cannot make a robot look silent. Returns whether the robot was new.
+   */
+  async recordSighting(robotId: string, sighting: RobotSighting): Promise<{ created: boolean }> {
+    const changes = {
+      ...(sighting.status !== undefined && { status: sighting.status }),
+      ...(sighting.ip_address !== undefined && { ip_address: sighting.ip_address }),
+      ...(sighting.camera_url !== undefined && { camera_url: sighting.camera_url }),
+    };
+    const row = await this.db
+      .insertInto('robots')
+      .values({
+        robot_id: robotId,
+        name: robotId,
+        last_seen: sighting.at,
+        status: sighting.status ?? 'online',
+        device_type: sighting.device_type ?? 'tonypi',
+        ...changes,
+      })
+      .onConflict((oc) =>
+        oc.column('robot_id').doUpdateSet((eb) => ({
+          ...changes,
+          last_seen: sql<Date>`GREATEST(${eb.ref('robots.last_seen')}, ${eb.ref('excluded.last_seen')})`,
+          updated_at: new Date(),
+        })),
+      )
+      // xmax = 0 only for a row this statement inserted.
+      .returning(sql<boolean>`(xmax = 0)`.as('created'))
+      .executeTakeFirstOrThrow();
+    return { created: row.created };
+  }
+
+  private toRow(fields: RobotFields) {
+    const { location, settings, ...rest } = fields;
+    return { ...rest, location: jsonb(location), settings: jsonb(settings) };
+  }
+}
+
+export type Robot = Awaited<ReturnType<RobotRepository['get']>>;

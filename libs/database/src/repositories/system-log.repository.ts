@@ -1,0 +1,111 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import type { LogLevel, Page } from '@fleet/contracts';
+import { DATABASE } from '../database.tokens';
+import type { DB } from '../db.types';
+import { containsPattern, jsonb, pageBounds } from './sql-helpers';
+
+const COLUMNS = ['id', 'level', 'category', 'message', 'robot_id', 'details', 'timestamp'] as const;
+
+export interface NewLogEntry {
+  level: LogLevel;
+  category: string;
+  message: string;
+  robot_id?: string | null;
+  details?: Record<string, unknown> | null;
+  /** Defaults to now. */
+  timestamp?: Date;
+}
+
+export interface LogQuery {
+  level?: LogLevel | LogLevel[];
+  category?: string;
+  robotId?: string;
+  /** Matches the message, case-insensitively. */
+  search?: string;
+  from?: Date;
+  to?: Date;
+  limit?: number;
+  offset?: number;
+}
+
+/** The `system_logs` table: operator-facing events (TonyPi's log page), newest first. */
+@Injectable()
+export class SystemLogRepository {
+  constructor(@Inject(DATABASE) private readonly db: Kysely<DB>) {}
+
+  async insert(entry: NewLogEntry) {
+    return this.db.insertInto('system_logs').values(this.toRow(entry)).returning(COLUMNS).executeTakeFirstOrThrow();
+  }
+
+  async insertMany(entries: NewLogEntry[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    const result = await this.db
+      .insertInto('system_logs')
+      .values(entries.map((e) => this.toRow(e)))
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n);
+  }
+
+  async list(query: LogQuery = {}): Promise<Page<SystemLog>> {
+    const { limit, offset } = pageBounds(query);
+    const filtered = this.filtered(query);
+    const [items, count] = await Promise.all([
+      filtered.select(COLUMNS).orderBy('timestamp', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute(),
+      filtered.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
+    ]);
+    return { items, total: Number(count.total), limit, offset };
+  }
+
+  /** Counts by level and by category over a time range (all time when omitted). */
+  async stats(range: { from?: Date; to?: Date } = {}) {
+    const filtered = this.filtered(range);
+    const [byLevel, byCategory] = await Promise.all([
+      filtered
+        .select(['level', (eb) => eb.fn.countAll<string>().as('n')])
+        .groupBy('level')
+        .execute(),
+      filtered
+        .select(['category', (eb) => eb.fn.countAll<string>().as('n')])
+        .groupBy('category')
+        .execute(),
+    ]);
+    const by_level = Object.fromEntries(byLevel.map((r) => [r.level, Number(r.n)]));
+    const by_category = Object.fromEntries(byCategory.map((r) => [r.category, Number(r.n)]));
+    const total = Object.values(by_level).reduce((sum, n) => sum + n, 0);
+    return { total, by_level, by_category };
+  }
+
+  /** Deletes entries older than `cutoff` and returns how many. */
+  async deleteOlderThan(cutoff: Date): Promise<number> {
+    const result = await this.db.deleteFrom('system_logs').where('timestamp', '<', cutoff).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  private filtered(query: LogQuery) {
+    let q = this.db.selectFrom('system_logs');
+    if (query.level !== undefined) {
+      const levels = Array.isArray(query.level) ? query.level : [query.level];
+      if (levels.length > 0) q = q.where('level', 'in', levels);
+    }
+    if (query.category) q = q.where('category', '=', query.category);
+    if (query.robotId) q = q.where('robot_id', '=', query.robotId);
+    if (query.search) q = q.where('message', 'ilike', containsPattern(query.search));
+    if (query.from) q = q.where('timestamp', '>=', query.from);
+    if (query.to) q = q.where('timestamp', '<', query.to);
+    return q;
+  }
+
+  private toRow(entry: NewLogEntry) {
+    return {
+      level: entry.level,
+      category: entry.category,
+      message: entry.message,
+      robot_id: entry.robot_id ?? null,
+      details: jsonb(entry.details ?? null),
+      ...(entry.timestamp && { timestamp: entry.timestamp }),
+    };
+  }
+}
+
+export type SystemLog = Awaited<ReturnType<SystemLogRepository['insert']>>;

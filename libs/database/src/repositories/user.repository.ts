@@ -1,0 +1,122 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import { NotFoundError, type Page, type UserRole } from '@fleet/contracts';
+import { DATABASE } from '../database.tokens';
+import type { DB } from '../db.types';
+import { conflictOnDuplicate, containsPattern, pageBounds } from './sql-helpers';
+
+/** Everything but the password hash, which only {@link UserRepository.findCredentials} returns. */
+const COLUMNS = ['id', 'username', 'email', 'role', 'is_active', 'created_at', 'updated_at', 'last_login_at'] as const;
+
+export interface NewUser {
+  username: string;
+  email: string;
+  /** An argon2id (or, from TonyPi, bcrypt) hash: this repository never sees a password. */
+  password_hash: string;
+  role: UserRole;
+}
+
+export interface UserChanges {
+  email?: string;
+  role?: UserRole;
+  is_active?: boolean;
+}
+
+export interface UserListQuery {
+  role?: UserRole;
+  isActive?: boolean;
+  /** Matches username or email, case-insensitively. */
+  search?: string;
+  limit?: number;
+  offset?: number;
+}
+
+/** The `users` table (TonyPi's accounts: username, email, role, active flag). */
+@Injectable()
+export class UserRepository {
+  constructor(@Inject(DATABASE) private readonly db: Kysely<DB>) {}
+
+  async create(user: NewUser) {
+    return conflictOnDuplicate(
+      () => this.db.insertInto('users').values(user).returning(COLUMNS).executeTakeFirstOrThrow(),
+      (constraint) =>
+        constraint.includes('email') ? `email '${user.email}' is already used` : `username '${user.username}' is taken`,
+    );
+  }
+
+  async get(id: string) {
+    const user = await this.db.selectFrom('users').select(COLUMNS).where('id', '=', id).executeTakeFirst();
+    if (!user) throw new NotFoundError('user', id);
+    return user;
+  }
+
+  async findByUsername(username: string) {
+    return this.db.selectFrom('users').select(COLUMNS).where('username', '=', username).executeTakeFirst();
+  }
+
+  /** What login needs: the hash to verify and whether the account may log in. */
+  async findCredentials(username: string) {
+    return this.db
+      .selectFrom('users')
+      .select(['id', 'username', 'role', 'is_active', 'password_hash'])
+      .where('username', '=', username)
+      .executeTakeFirst();
+  }
+
+  async list(query: UserListQuery = {}): Promise<Page<User>> {
+    const { limit, offset } = pageBounds(query);
+    let filtered = this.db.selectFrom('users');
+    if (query.role) filtered = filtered.where('role', '=', query.role);
+    if (query.isActive !== undefined) filtered = filtered.where('is_active', '=', query.isActive);
+    if (query.search) {
+      const pattern = containsPattern(query.search);
+      filtered = filtered.where((eb) => eb.or([eb('username', 'ilike', pattern), eb('email', 'ilike', pattern)]));
+    }
+    const [items, count] = await Promise.all([
+      filtered.select(COLUMNS).orderBy('username').limit(limit).offset(offset).execute(),
+      filtered.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
+    ]);
+    return { items, total: Number(count.total), limit, offset };
+  }
+
+  async update(id: string, changes: UserChanges) {
+    const user = await conflictOnDuplicate(
+      () =>
+        this.db
+          .updateTable('users')
+          .set({ ...changes, updated_at: new Date() })
+          .where('id', '=', id)
+          .returning(COLUMNS)
+          .executeTakeFirst(),
+      () => `email '${changes.email ?? ''}' is already used`,
+    );
+    if (!user) throw new NotFoundError('user', id);
+    return user;
+  }
+
+  async setPasswordHash(id: string, passwordHash: string): Promise<void> {
+    const result = await this.db
+      .updateTable('users')
+      .set({ password_hash: passwordHash, updated_at: new Date() })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) throw new NotFoundError('user', id);
+  }
+
+  async recordLogin(id: string, at: Date): Promise<void> {
+    await this.db.updateTable('users').set({ last_login_at: at }).where('id', '=', id).execute();
+  }
+
+  /** Active admins: the last one may not be demoted or disabled. */
+  async countActiveAdmins(): Promise<number> {
+    const row = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('role', '=', 'admin')
+      .where('is_active', '=', true)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+}
+
+export type User = Awaited<ReturnType<UserRepository['get']>>;
