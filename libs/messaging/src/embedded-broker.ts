@@ -1,0 +1,122 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer, type Server } from 'node:net';
+import { Aedes } from 'aedes';
+import type { Logger } from 'pino';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import { PortInUseError } from '@fleet/platform';
+
+export interface EmbeddedBrokerOptions {
+  host: string;
+  /** MQTT over TCP; 0 picks a free port. */
+  port: number;
+  /** MQTT over WebSocket (any path); 0 picks a free port. */
+  wsPort: number;
+  logger: Logger;
+}
+
+/**
+ * An MQTT 3.1.1 broker inside the process (aedes) for the all-in-one mode, on TCP and WebSocket, so robots and
+ * browsers connect to Fleet without a separate broker. Production uses Mosquitto or EMQX through `MQTT_URL`.
+ *
+ * @example
+ * const broker = new EmbeddedBroker({ host: '0.0.0.0', port: 1883, wsPort: 9001, logger });
+ * const { port } = await broker.start();
+ */
+export class EmbeddedBroker {
+  private aedes?: Aedes;
+  private tcp?: Server;
+  private http?: HttpServer;
+  private wss?: WebSocketServer;
+  private ports = { port: 0, wsPort: 0 };
+
+  constructor(private readonly options: EmbeddedBrokerOptions) {}
+
+  /** Listens on both ports; a taken port stops start-up naming the variable to change. */
+  async start(): Promise<{ port: number; wsPort: number }> {
+    const { host, logger } = this.options;
+    const aedes = await Aedes.createBroker();
+    this.aedes = aedes;
+    aedes.on('clientError', (client, error) =>
+      logger.debug({ clientId: client.id, err: error.message }, 'MQTT client error'),
+    );
+    aedes.on('connectionError', (client, error) =>
+      logger.debug({ clientId: client.id, err: error.message }, 'MQTT connection error'),
+    );
+
+    try {
+      const tcp = createServer((socket) => aedes.handle(socket));
+      this.tcp = tcp;
+      const port = await listenOn(tcp, this.options.port, host, 'MQTT_PORT');
+
+      const http = createHttpServer((_, res) =>
+        res.writeHead(426, { Connection: 'close' }).end('MQTT over WebSocket only'),
+      );
+      this.http = http;
+      const wss = new WebSocketServer({ server: http });
+      this.wss = wss;
+      wss.on('connection', (ws, request) => aedes.handle(createWebSocketStream(ws), request));
+      const wsPort = await listenOn(http, this.options.wsPort, host, 'MQTT_WS_PORT');
+
+      logger.info({ host, port, wsPort }, 'embedded MQTT broker listening');
+      this.ports = { port, wsPort };
+      return this.ports;
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+  }
+
+  /** The TCP port it listens on (the chosen one when started with 0). */
+  get port(): number {
+    return this.ports.port;
+  }
+
+  get wsPort(): number {
+    return this.ports.wsPort;
+  }
+
+  get connectedClients(): number {
+    return this.aedes?.connectedClients ?? 0;
+  }
+
+  get listening(): boolean {
+    return this.tcp?.listening === true;
+  }
+
+  /** Stops accepting connections, then disconnects every client. */
+  async close(): Promise<void> {
+    for (const client of this.wss?.clients ?? []) client.terminate();
+    await Promise.all([closeServer(this.tcp), closeServer(this.http)]);
+    this.wss?.close();
+    const aedes = this.aedes;
+    if (aedes && !aedes.closed) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    this.tcp = this.http = this.wss = this.aedes = undefined;
+  }
+}
+
+function listenOn(server: Server | HttpServer, port: number, host: string, variable: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new PortInUseError(variable, port, ' (0 picks one), or set MQTT_URL to use an existing broker', {
+              cause: error,
+            })
+          : error,
+      );
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+function closeServer(server: Server | HttpServer | undefined): Promise<void> {
+  if (!server?.listening) return Promise.resolve();
+  // Established connections are ended by the broker; close() only stops new ones.
+  if ('closeAllConnections' in server) server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}

@@ -1,0 +1,112 @@
+import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
+import { HealthRegistry, LOGGER, SERVICE_NAME } from '@fleet/platform';
+import { EmbeddedBroker } from './embedded-broker';
+import { EMBEDDED_BROKER, MQTT_CONNECTION, REDIS_CONNECTION } from './messaging.tokens';
+import { MqttConnection } from './mqtt-connection';
+import { RedisConnection } from './redis-connection';
+
+const EMBEDDED_CONNECT_TIMEOUT_MS = 5_000;
+
+async function startBroker(config: FleetConfig, logger: Logger): Promise<EmbeddedBroker | null> {
+  if (config.mqtt.url) return null;
+  const broker = new EmbeddedBroker({ ...config.mqtt.broker, logger: logger.child({ component: 'mqtt-broker' }) });
+  await broker.start();
+  return broker;
+}
+
+async function connectMqtt(
+  config: FleetConfig,
+  logger: Logger,
+  service: string,
+  broker: EmbeddedBroker | null,
+): Promise<MqttConnection> {
+  const log = logger.child({ component: 'mqtt' });
+  const url = config.mqtt.url ?? embeddedUrl(config, broker);
+  const connection = new MqttConnection({
+    url,
+    // Fixed per service and replica, so a persistent session survives a restart.
+    clientId: `fleet-${service}-${config.instanceId}`,
+    username: config.mqtt.username,
+    password: config.mqtt.password,
+    logger: log,
+  });
+  // The embedded broker is already listening; an external one may come later (health shows it meanwhile).
+  if (broker) await connection.waitUntilConnected(EMBEDDED_CONNECT_TIMEOUT_MS);
+  return connection;
+}
+
+function embeddedUrl(config: FleetConfig, broker: EmbeddedBroker | null): string {
+  const host = ['0.0.0.0', '::', ''].includes(config.mqtt.broker.host) ? '127.0.0.1' : config.mqtt.broker.host;
+  return `mqtt://${host.includes(':') ? `[${host}]` : host}:${broker?.port ?? config.mqtt.broker.port}`;
+}
+
+/** Registers `mqtt`, `mqtt_broker` and `redis` in `/health`; closes client, then broker, then Redis on shutdown. */
+@Injectable()
+class MessagingLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(MQTT_CONNECTION) private readonly mqtt: MqttConnection,
+    @Inject(EMBEDDED_BROKER) private readonly broker: EmbeddedBroker | null,
+    @Inject(REDIS_CONNECTION) private readonly redis: RedisConnection | null,
+    @Inject(HealthRegistry) health: HealthRegistry,
+  ) {
+    health.register({
+      name: 'mqtt',
+      check: () => {
+        if (!mqtt.connected) return Promise.reject(new Error(`not connected to ${mqtt.target}: ${mqtt.problem}`));
+        return Promise.resolve({ mode: broker ? 'embedded' : 'external', broker: mqtt.target });
+      },
+    });
+    if (broker) {
+      health.register({
+        name: 'mqtt_broker',
+        check: () => {
+          if (!broker.listening) return Promise.reject(new Error('embedded broker is not listening'));
+          return Promise.resolve({ port: broker.port, ws_port: broker.wsPort, clients: broker.connectedClients });
+        },
+      });
+    }
+    if (redis) {
+      health.register({
+        name: 'redis',
+        check: async () => {
+          await redis.ping();
+          return { target: redis.target };
+        },
+      });
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.mqtt.close();
+    await this.broker?.close();
+    await this.redis?.close();
+  }
+}
+
+/**
+ * MQTT and Redis for a service: the broker at `MQTT_URL` or an embedded one, and Redis at `REDIS_URL` when set
+ * (without it, events and live state stay in memory).
+ */
+@Module({
+  providers: [
+    { provide: EMBEDDED_BROKER, useFactory: startBroker, inject: [FLEET_CONFIG, LOGGER] },
+    {
+      provide: MQTT_CONNECTION,
+      useFactory: connectMqtt,
+      inject: [FLEET_CONFIG, LOGGER, SERVICE_NAME, EMBEDDED_BROKER],
+    },
+    {
+      provide: REDIS_CONNECTION,
+      useFactory: (config: FleetConfig, logger: Logger) =>
+        config.redis.url
+          ? new RedisConnection(config.redis.url, config.redis.keyPrefix, logger.child({ component: 'redis' }))
+          : null,
+      inject: [FLEET_CONFIG, LOGGER],
+    },
+    MessagingLifecycle,
+  ],
+  exports: [MQTT_CONNECTION, EMBEDDED_BROKER, REDIS_CONNECTION],
+})
+export class MessagingModule {}

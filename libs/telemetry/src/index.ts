@@ -1,0 +1,2 @@
+export { InfluxHttp, type InfluxConnectionOptions } from './influx-http';
+export { INFLUX, TelemetryModule } from './telemetry.module';
