@@ -1,0 +1,4 @@
+import { runService } from '@fleet/platform';
+import { ReportsModule } from './reports.module';
+
+void runService('reports', ReportsModule);
