@@ -29,8 +29,11 @@ export function reportMissingServer(variable: ServerVariable, title: string): vo
 /** `describe` against the server at `variable`, or {@link reportMissingServer}. */
 export function describeWithServer(variable: ServerVariable, title: string, body: (url: string) => void): void {
   const url = serverUrl(variable);
-  if (url) describe(`${title} [${variable}]`, () => body(url));
-  else reportMissingServer(variable, title);
+  if (url) {
+    describe(`${title} [${variable}]`, () => {
+      body(url);
+    });
+  } else reportMissingServer(variable, title);
 }
 
 /** A name no other suite or run uses, for databases, key prefixes and topic prefixes. */
