@@ -52,10 +52,12 @@ export class EmbeddedBroker {
         res.writeHead(426, { Connection: 'close' }).end('MQTT over WebSocket only'),
       );
       this.http = http;
+      const wsPort = await listenOn(http, this.options.wsPort, host, 'MQTT_WS_PORT');
+      // Attached once listening: the WebSocket server re-emits its HTTP server's errors, a taken port included.
       const wss = new WebSocketServer({ server: http });
       this.wss = wss;
+      wss.on('error', (error) => logger.warn({ err: error.message }, 'MQTT WebSocket server error'));
       wss.on('connection', (ws, request) => aedes.handle(createWebSocketStream(ws), request));
-      const wsPort = await listenOn(http, this.options.wsPort, host, 'MQTT_WS_PORT');
 
       logger.info({ host, port, wsPort }, 'embedded MQTT broker listening');
       this.ports = { port, wsPort };
@@ -85,11 +87,13 @@ export class EmbeddedBroker {
 
   /** Stops accepting connections, then disconnects every client. */
   async close(): Promise<void> {
+    // close() stops new connections at once and resolves when the open ones are gone, which the broker ends.
+    const serversClosed = Promise.all([closeServer(this.tcp), closeServer(this.http)]);
     for (const client of this.wss?.clients ?? []) client.terminate();
-    await Promise.all([closeServer(this.tcp), closeServer(this.http)]);
     this.wss?.close();
     const aedes = this.aedes;
     if (aedes && !aedes.closed) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    await serversClosed;
     this.tcp = this.http = this.wss = this.aedes = undefined;
   }
 }
@@ -116,7 +120,5 @@ function listenOn(server: Server | HttpServer, port: number, host: string, varia
 
 function closeServer(server: Server | HttpServer | undefined): Promise<void> {
   if (!server?.listening) return Promise.resolve();
-  // Established connections are ended by the broker; close() only stops new ones.
-  if ('closeAllConnections' in server) server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
 }

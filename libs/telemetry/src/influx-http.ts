@@ -42,7 +42,9 @@ export class InfluxHttp {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
       });
     } catch (error) {
-      const reason = (error as Error & { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      // fetch reports "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, a timeout) is in its cause.
+      const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
+      const reason = cause?.code ?? cause?.message ?? (error as Error).message;
       throw new Error(`cannot reach InfluxDB at ${this.target}: ${reason}`, { cause: error });
     }
   }
