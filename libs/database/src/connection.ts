@@ -76,10 +76,12 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
 
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: queryLogger(logger, database.slowQueryMs) });
   const target = describeTarget(url);
-  const close = async () => {
-    await db.destroy();
-    await embedded?.stop();
-  };
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await db.destroy();
+      await embedded?.stop();
+    })());
   try {
     await waitForServer(pool, target, database.connectTimeoutMs, logger);
   } catch (error) {

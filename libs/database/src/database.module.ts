@@ -1,8 +1,8 @@
-import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Module } from '@nestjs/common';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
-import { HealthRegistry, LOGGER, SERVICE_NAME } from '@fleet/platform';
+import { HealthRegistry, LOGGER, RESOURCES, SERVICE_NAME, type Resources } from '@fleet/platform';
 import { connectDatabase, type DatabaseConnection } from './connection';
 import { DATABASE, DATABASE_CONNECTION } from './database.tokens';
 import { SchemaMigrator } from './migrator';
@@ -11,32 +11,35 @@ import { RobotRepository } from './repositories/robot.repository';
 import { SystemLogRepository } from './repositories/system-log.repository';
 import { UserRepository } from './repositories/user.repository';
 
-async function openDatabase(config: FleetConfig, logger: Logger, service: string): Promise<DatabaseConnection> {
+async function openDatabase(
+  config: FleetConfig,
+  logger: Logger,
+  service: string,
+  resources: Resources,
+): Promise<DatabaseConnection> {
   const log = logger.child({ component: 'database' });
-  const connection = await connectDatabase({
+  const opening = connectDatabase({
     database: config.database,
     dataDir: config.dataDir,
     logger: log,
     applicationName: `fleet-${service}`,
   });
-  try {
-    if (config.database.migrateOnStart) {
-      const applied = await new SchemaMigrator(connection.db).migrateToLatest();
-      if (applied.length > 0) log.info({ applied }, `applied ${applied.length} migration(s)`);
-    }
-  } catch (error) {
-    await connection.close().catch(() => undefined);
-    throw error;
+  // Registered before it is open: if another part of start-up fails meanwhile, closing waits for it and stops it.
+  resources.add('database', async () => (await opening.catch(() => undefined))?.close());
+  const connection = await opening;
+  if (config.database.migrateOnStart) {
+    const applied = await new SchemaMigrator(connection.db).migrateToLatest();
+    if (applied.length > 0) log.info({ applied }, `applied ${applied.length} migration(s)`);
   }
   log.info({ mode: connection.mode, target: connection.target }, 'database ready');
   return connection;
 }
 
-/** Closes the pool (and the embedded server) after every service has finished its work. */
+/** Reports `database` in `/health`. (The connection closes with the process's other resources.) */
 @Injectable()
-class DatabaseLifecycle implements OnApplicationShutdown {
+class DatabaseHealth {
   constructor(
-    @Inject(DATABASE_CONNECTION) private readonly connection: DatabaseConnection,
+    @Inject(DATABASE_CONNECTION) connection: DatabaseConnection,
     @Inject(HealthRegistry) health: HealthRegistry,
   ) {
     health.register({
@@ -46,10 +49,6 @@ class DatabaseLifecycle implements OnApplicationShutdown {
         return { mode: connection.mode, target: connection.target };
       },
     });
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.connection.close();
   }
 }
 
@@ -64,10 +63,10 @@ const repositories = [RobotRepository, UserRepository, AlertThresholdRepository,
     {
       provide: DATABASE_CONNECTION,
       useFactory: openDatabase,
-      inject: [FLEET_CONFIG, LOGGER, SERVICE_NAME],
+      inject: [FLEET_CONFIG, LOGGER, SERVICE_NAME, RESOURCES],
     },
     { provide: DATABASE, useFactory: (c: DatabaseConnection) => c.db, inject: [DATABASE_CONNECTION] },
-    DatabaseLifecycle,
+    DatabaseHealth,
     ...repositories,
   ],
   exports: [DATABASE, DATABASE_CONNECTION, ...repositories],

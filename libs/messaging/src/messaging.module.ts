@@ -1,7 +1,7 @@
-import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
-import { HealthRegistry, LOGGER, SERVICE_NAME } from '@fleet/platform';
+import { HealthRegistry, LOGGER, RESOURCES, SERVICE_NAME, type Resources } from '@fleet/platform';
 import { EmbeddedBroker } from './embedded-broker';
 import { EMBEDDED_BROKER, MQTT_CONNECTION, REDIS_CONNECTION } from './messaging.tokens';
 import { MqttConnection } from './mqtt-connection';
@@ -9,9 +9,10 @@ import { RedisConnection } from './redis-connection';
 
 const EMBEDDED_CONNECT_TIMEOUT_MS = 5_000;
 
-async function startBroker(config: FleetConfig, logger: Logger): Promise<EmbeddedBroker | null> {
+async function startBroker(config: FleetConfig, logger: Logger, resources: Resources): Promise<EmbeddedBroker | null> {
   if (config.mqtt.url) return null;
   const broker = new EmbeddedBroker({ ...config.mqtt.broker, logger: logger.child({ component: 'mqtt-broker' }) });
+  resources.add('mqtt broker', () => broker.close());
   await broker.start();
   return broker;
 }
@@ -21,6 +22,7 @@ async function connectMqtt(
   logger: Logger,
   service: string,
   broker: EmbeddedBroker | null,
+  resources: Resources,
 ): Promise<MqttConnection> {
   const log = logger.child({ component: 'mqtt' });
   const url = config.mqtt.url ?? embeddedUrl(config, broker);
@@ -32,9 +34,17 @@ async function connectMqtt(
     password: config.mqtt.password,
     logger: log,
   });
+  resources.add('mqtt', () => connection.close());
   // The embedded broker is already listening; an external one may come later (health shows it meanwhile).
   if (broker) await connection.waitUntilConnected(EMBEDDED_CONNECT_TIMEOUT_MS);
   return connection;
+}
+
+function connectRedis(config: FleetConfig, logger: Logger, resources: Resources): RedisConnection | null {
+  if (!config.redis.url) return null;
+  const redis = new RedisConnection(config.redis.url, config.redis.keyPrefix, logger.child({ component: 'redis' }));
+  resources.add('redis', () => redis.close());
+  return redis;
 }
 
 function embeddedUrl(config: FleetConfig, broker: EmbeddedBroker | null): string {
@@ -42,13 +52,13 @@ function embeddedUrl(config: FleetConfig, broker: EmbeddedBroker | null): string
   return `mqtt://${host.includes(':') ? `[${host}]` : host}:${broker?.port ?? config.mqtt.broker.port}`;
 }
 
-/** Registers `mqtt`, `mqtt_broker` and `redis` in `/health`; closes client, then broker, then Redis on shutdown. */
+/** Reports `mqtt`, `mqtt_broker` and `redis` in `/health`. (They close with the process's other resources.) */
 @Injectable()
-class MessagingLifecycle implements OnApplicationShutdown {
+class MessagingHealth {
   constructor(
-    @Inject(MQTT_CONNECTION) private readonly mqtt: MqttConnection,
-    @Inject(EMBEDDED_BROKER) private readonly broker: EmbeddedBroker | null,
-    @Inject(REDIS_CONNECTION) private readonly redis: RedisConnection | null,
+    @Inject(MQTT_CONNECTION) mqtt: MqttConnection,
+    @Inject(EMBEDDED_BROKER) broker: EmbeddedBroker | null,
+    @Inject(REDIS_CONNECTION) redis: RedisConnection | null,
     @Inject(HealthRegistry) health: HealthRegistry,
   ) {
     health.register({
@@ -77,12 +87,6 @@ class MessagingLifecycle implements OnApplicationShutdown {
       });
     }
   }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.mqtt.close();
-    await this.broker?.close();
-    await this.redis?.close();
-  }
 }
 
 /**
@@ -91,21 +95,14 @@ class MessagingLifecycle implements OnApplicationShutdown {
  */
 @Module({
   providers: [
-    { provide: EMBEDDED_BROKER, useFactory: startBroker, inject: [FLEET_CONFIG, LOGGER] },
+    { provide: EMBEDDED_BROKER, useFactory: startBroker, inject: [FLEET_CONFIG, LOGGER, RESOURCES] },
     {
       provide: MQTT_CONNECTION,
       useFactory: connectMqtt,
-      inject: [FLEET_CONFIG, LOGGER, SERVICE_NAME, EMBEDDED_BROKER],
+      inject: [FLEET_CONFIG, LOGGER, SERVICE_NAME, EMBEDDED_BROKER, RESOURCES],
     },
-    {
-      provide: REDIS_CONNECTION,
-      useFactory: (config: FleetConfig, logger: Logger) =>
-        config.redis.url
-          ? new RedisConnection(config.redis.url, config.redis.keyPrefix, logger.child({ component: 'redis' }))
-          : null,
-      inject: [FLEET_CONFIG, LOGGER],
-    },
-    MessagingLifecycle,
+    { provide: REDIS_CONNECTION, useFactory: connectRedis, inject: [FLEET_CONFIG, LOGGER, RESOURCES] },
+    MessagingHealth,
   ],
   exports: [MQTT_CONNECTION, EMBEDDED_BROKER, REDIS_CONNECTION],
 })

@@ -23,6 +23,7 @@ export class MqttConnection {
   readonly client: MqttClient;
   readonly target: string;
   private lastError?: string;
+  private closing?: Promise<void>;
 
   constructor(options: MqttConnectionOptions) {
     this.target = describeBroker(options.url);
@@ -85,7 +86,7 @@ export class MqttConnection {
   }
 
   /** Sends what is in flight, then disconnects. */
-  async close(): Promise<void> {
-    await this.client.endAsync();
+  close(): Promise<void> {
+    return (this.closing ??= this.client.endAsync());
   }
 }

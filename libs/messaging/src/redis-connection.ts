@@ -14,6 +14,7 @@ export function describeRedis(url: string): string {
 export class RedisConnection {
   readonly client: Redis;
   readonly target: string;
+  private closing?: Promise<void>;
 
   constructor(
     url: string,
@@ -46,8 +47,11 @@ export class RedisConnection {
     await this.client.ping();
   }
 
-  async close(): Promise<void> {
-    if (this.client.status === 'end') return;
+  close(): Promise<void> {
+    return (this.closing ??= this.client.status === 'end' ? Promise.resolve() : this.quit());
+  }
+
+  private async quit(): Promise<void> {
     await this.client.quit().catch(() => this.client.disconnect());
   }
 }

@@ -11,6 +11,7 @@ import { createLogger } from './logger';
 import { MetricsService } from './metrics.service';
 import { PinoNestLogger } from './nest-logger';
 import { PortInUseError } from './process';
+import { Resources } from './resources';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -26,6 +27,7 @@ export interface ServiceOptions {
  * request metrics, `/health`, `/metrics`.
  */
 export async function createServiceApp(root: Type, options: ServiceOptions): Promise<NestFastifyApplication> {
+  const resources = new Resources();
   const adapter = new FastifyAdapter({
     logger: false,
     bodyLimit: 1024 * 1024,
@@ -35,10 +37,21 @@ export async function createServiceApp(root: Type, options: ServiceOptions): Pro
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(HostModule.forRoot(options, root), adapter, {
-    logger: new PinoNestLogger(options.logger),
-    abortOnError: false,
-  });
+  let app: NestFastifyApplication;
+  try {
+    app = await NestFactory.create<NestFastifyApplication>(
+      HostModule.forRoot({ ...options, resources }, root),
+      adapter,
+      {
+        logger: new PinoNestLogger(options.logger),
+        abortOnError: false,
+      },
+    );
+  } catch (error) {
+    // No shutdown hooks exist yet: close what did start (embedded PostgreSQL, broker, connections) here.
+    await resources.closeAll(options.logger);
+    throw error;
+  }
 
   const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();

@@ -1,4 +1,12 @@
-import { type DynamicModule, Global, Module, type Type } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationShutdown,
+  type Type,
+} from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
 import type { Logger } from 'pino';
@@ -7,12 +15,31 @@ import { HealthRegistry } from './health.registry';
 import { LOGGER } from './logger';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
+import { RESOURCES, Resources } from './resources';
 import { SERVICE_NAME } from './tokens';
 
 export interface HostOptions {
   service: string;
   config: FleetConfig;
   logger: Logger;
+  resources: Resources;
+}
+
+/**
+ * Closes what the process opened (pools, connections, embedded servers), newest first. It runs in
+ * `onApplicationShutdown`, the last hook: services finish their work in `beforeApplicationShutdown`, which NestJS
+ * calls on every module first.
+ */
+@Injectable()
+class ResourcesLifecycle implements OnApplicationShutdown {
+  constructor(
+    @Inject(RESOURCES) private readonly resources: Resources,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationShutdown(): Promise<void> {
+    return this.resources.closeAll(this.logger);
+  }
 }
 
 /** Configuration, logger, health registry and metrics: what every module of the process may inject. */
@@ -24,10 +51,15 @@ class CoreModule {
       { provide: FLEET_CONFIG, useValue: options.config },
       { provide: LOGGER, useValue: options.logger },
       { provide: SERVICE_NAME, useValue: options.service },
+      { provide: RESOURCES, useValue: options.resources },
       HealthRegistry,
       MetricsService,
     ];
-    return { module: CoreModule, providers, exports: providers.map((p) => ('provide' in p ? p.provide : p)) };
+    return {
+      module: CoreModule,
+      providers: [...providers, ResourcesLifecycle],
+      exports: providers.map((p) => ('provide' in p ? p.provide : p)),
+    };
   }
 }
 

@@ -5,4 +5,5 @@ export { currentLogContext, withLogContext, type LogContext } from './log-contex
 export { createLogger, LOGGER, type Logger } from './logger';
 export { MetricsService } from './metrics.service';
 export { freePort, isProcessAlive, PortInUseError } from './process';
+export { RESOURCES, Resources } from './resources';
 export { SERVICE_NAME } from './tokens';
