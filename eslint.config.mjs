@@ -5,17 +5,19 @@ import tseslint from 'typescript-eslint';
 
 const APPS = ['ingest', 'alerting', 'jobs', 'reports', 'api', 'fleet', 'cli'];
 
+const LIBS = ['config', 'contracts', 'database', 'messaging', 'platform', 'telemetry'];
+
 /** Imports that cross a boundary, with why they are refused. */
 const noLibsByPath = {
-  regex: '^(\\.\\./)+libs/',
+  regex: '^(\\.\\./)+(libs/|(' + LIBS.join('|') + ')/src/)',
   message: 'Import another library through its alias (@fleet/<lib>), never by relative path.',
 };
 const noApps = {
-  regex: '(^|/)apps/|^(\\.\\./)+(' + APPS.join('|') + ')/',
+  regex: '^@apps/|(^|/)apps/|^(\\.\\./)+(' + APPS.join('|') + ')/',
   message: 'Only apps/fleet (the all-in-one composition root) may import another app.',
 };
 const noAppsFromLibs = {
-  regex: '(^|/)apps(/|$)',
+  regex: '^@apps/|(^|/)apps(/|$)',
   message: 'Libraries never import apps: dependencies point from apps to libs.',
 };
 const FRAMEWORKS = [
@@ -39,7 +41,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', '*.mjs'] },
+        projectService: { allowDefaultProject: ['*.js', '*.mjs', 'test/support/*.mjs'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -111,6 +113,8 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { module: 'writable', require: 'readonly', __dirname: 'readonly' } },
+    languageOptions: {
+      globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', process: 'readonly' },
+    },
   },
 );

@@ -7,7 +7,7 @@ const swc = (syntax) => [
       parser: syntax === 'typescript' ? { syntax, decorators: true } : { syntax },
       // Aliases are rewritten to relative paths, so they resolve in global setup too, outside Jest's resolver.
       baseUrl: __dirname,
-      paths: { '@fleet/*': ['libs/*/src/index.ts'] },
+      paths: { '@fleet/*': ['libs/*/src/index.ts'], '@apps/*': ['apps/*'] },
       transform: { legacyDecorator: true, decoratorMetadata: true },
       target: 'es2023',
     },

@@ -55,7 +55,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 async function withDatabase(io: CliIo, work: (migrator: SchemaMigrator) => Promise<void>): Promise<void> {
   const config: FleetConfig = loadConfig(io.env);
   // Only warnings and errors: the command's own output is the answer.
-  const logger = pino({ level: 'warn', base: { service: 'cli' } }, pino.destination(2));
+  const logger = pino({ level: 'warn', base: { service: 'cli' } }, { write: (line: string) => io.err(line) });
   let connection: DatabaseConnection | undefined;
   try {
     connection = await connectDatabase({

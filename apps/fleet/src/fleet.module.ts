@@ -1,10 +1,10 @@
 // The all-in-one composition root: the only place where one app imports another.
 import { Module } from '@nestjs/common';
-import { AlertingModule } from '../../alerting/src/alerting.module';
-import { ApiModule } from '../../api/src/api.module';
-import { IngestModule } from '../../ingest/src/ingest.module';
-import { JobsModule } from '../../jobs/src/jobs.module';
-import { ReportsModule } from '../../reports/src/reports.module';
+import { AlertingModule } from '@apps/alerting/src/alerting.module';
+import { ApiModule } from '@apps/api/src/api.module';
+import { IngestModule } from '@apps/ingest/src/ingest.module';
+import { JobsModule } from '@apps/jobs/src/jobs.module';
+import { ReportsModule } from '@apps/reports/src/reports.module';
 
 /**
  * Every Fleet service in one process, sharing one database pool, one MQTT connection and one HTTP server.
