@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger, type LoggerOptions as LoggerSettings } from 'pino';
 import { currentLogContext } from './log-context';
 
 export const LOGGER = Symbol('LOGGER');
@@ -22,14 +22,17 @@ const REDACTED = ['password', 'secret', 'token', 'authorization', 'cookie', 'pas
  * const logger = createLogger({ service: 'ingest', instanceId: 'pod-1', level: 'info', format: 'json' });
  * logger.info({ robotId }, 'robot registered');
  */
-export function createLogger(options: LoggerOptions): Logger {
-  return pino({
+export function createLogger(options: LoggerOptions, destination?: DestinationStream): Logger {
+  const settings: LoggerSettings = {
     level: options.level,
     base: { service: options.service, instance: options.instanceId },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     mixin: () => currentLogContext(),
     redact: { paths: REDACTED.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]), censor: '[redacted]' },
-    ...(options.format === 'pretty' ? { transport: { target: 'pino-pretty', options: { singleLine: true } } } : {}),
-  });
+    ...(options.format === 'pretty' && !destination
+      ? { transport: { target: 'pino-pretty', options: { singleLine: true } } }
+      : {}),
+  };
+  return destination ? pino(settings, destination) : pino(settings);
 }
