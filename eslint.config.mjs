@@ -41,7 +41,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js', '*.mjs', 'test/support/*.mjs'] },
+        projectService: { allowDefaultProject: ['*.js', '*.mjs', 'test/support/*.mjs', 'scripts/*.mjs'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -114,7 +114,7 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
-      globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', process: 'readonly' },
+      globals: { module: 'writable', require: 'readonly', __dirname: 'readonly', process: 'readonly', URL: 'readonly' },
     },
   },
 );
