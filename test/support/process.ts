@@ -1,37 +1,16 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..', '..');
 
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts'))
-      newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** The compiled entry point of `app`, built first when missing or older than the sources. */
+/** The compiled entry point of `app`, built first when missing or older than the sources (as `npm start` does). */
 export function builtApp(app: string): string {
-  const main = join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
-  let builtAt = 0;
-  try {
-    builtAt = statSync(main).mtimeMs;
-  } catch {
-    // not built yet
-  }
-  if (builtAt < Math.max(newestSource(join(ROOT, 'apps')), newestSource(join(ROOT, 'libs')))) {
-    execFileSync(join(ROOT, 'node_modules', '.bin', 'nest'), ['build', app], {
-      cwd: ROOT,
-      stdio: 'pipe',
-      timeout: 180_000,
-    });
-  }
-  return main;
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-if-stale.mjs'), app], {
+    cwd: ROOT,
+    stdio: 'pipe',
+    timeout: 180_000,
+  });
+  return join(ROOT, 'dist', 'apps', app, 'src', 'main.js');
 }
 
 /** Server variables a test must not inherit when it means to run on embedded defaults. */

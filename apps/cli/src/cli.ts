@@ -4,7 +4,8 @@ import { ConfigError, loadConfig, type FleetConfig } from '@fleet/config';
 import { connectDatabase, SchemaMigrator, type DatabaseConnection } from '@fleet/database';
 
 export interface CliIo {
-  env: Record<string, string | undefined>;
+  /** The environment to configure from; the process's own when omitted. */
+  env?: Record<string, string | undefined>;
   out: (text: string) => void;
   err: (text: string) => void;
 }
