@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { NotFoundError, type Page, type RobotStatus } from '@fleet/contracts';
 import { DATABASE } from '../database.tokens';
 import type { DB } from '../db.types';
-import { conflictOnDuplicate, containsPattern, jsonb, pageBounds } from './sql-helpers';
+import { conflictOnDuplicate, containsPattern, fetchPage, jsonb, pageBounds, TOTAL } from './sql-helpers';
 
 const COLUMNS = [
   'id',
@@ -93,7 +93,7 @@ export class RobotRepository {
   }
 
   async list(query: RobotListQuery = {}): Promise<Page<Awaited<ReturnType<RobotRepository['get']>>>> {
-    const { limit, offset } = pageBounds(query);
+    const bounds = pageBounds(query);
     let filtered = this.db.selectFrom('robots');
     if (!query.includeInactive) filtered = filtered.where('is_active', '=', true);
     if (query.status) filtered = filtered.where('status', '=', query.status);
@@ -102,11 +102,11 @@ export class RobotRepository {
       const pattern = containsPattern(query.search);
       filtered = filtered.where((eb) => eb.or([eb('robot_id', 'ilike', pattern), eb('name', 'ilike', pattern)]));
     }
-    const [items, count] = await Promise.all([
-      filtered.select(COLUMNS).orderBy('robot_id').limit(limit).offset(offset).execute(),
-      filtered.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
-    ]);
-    return { items, total: Number(count.total), limit, offset };
+    return fetchPage(
+      bounds,
+      filtered.select(COLUMNS).orderBy('robot_id').limit(bounds.limit).offset(bounds.offset).execute(),
+      filtered.select(TOTAL).executeTakeFirstOrThrow(),
+    );
   }
 
   async update(robotId: string, fields: RobotFields) {

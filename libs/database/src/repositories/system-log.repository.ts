@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { LogLevel, Page } from '@fleet/contracts';
 import { DATABASE } from '../database.tokens';
 import type { DB } from '../db.types';
-import { containsPattern, jsonb, pageBounds } from './sql-helpers';
+import { containsPattern, fetchPage, jsonb, pageBounds, TOTAL } from './sql-helpers';
 
 const COLUMNS = ['id', 'level', 'category', 'message', 'robot_id', 'details', 'timestamp'] as const;
 
@@ -48,13 +48,19 @@ export class SystemLogRepository {
   }
 
   async list(query: LogQuery = {}): Promise<Page<SystemLog>> {
-    const { limit, offset } = pageBounds(query);
+    const bounds = pageBounds(query);
     const filtered = this.filtered(query);
-    const [items, count] = await Promise.all([
-      filtered.select(COLUMNS).orderBy('timestamp', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute(),
-      filtered.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
-    ]);
-    return { items, total: Number(count.total), limit, offset };
+    return fetchPage(
+      bounds,
+      filtered
+        .select(COLUMNS)
+        .orderBy('timestamp', 'desc')
+        .orderBy('id', 'desc')
+        .limit(bounds.limit)
+        .offset(bounds.offset)
+        .execute(),
+      filtered.select(TOTAL).executeTakeFirstOrThrow(),
+    );
   }
 
   /** Counts by level and by category over a time range (all time when omitted). */

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { NotFoundError, type Page, type UserRole } from '@fleet/contracts';
 import { DATABASE } from '../database.tokens';
 import type { DB } from '../db.types';
-import { conflictOnDuplicate, containsPattern, pageBounds } from './sql-helpers';
+import { conflictOnDuplicate, containsPattern, fetchPage, pageBounds, TOTAL } from './sql-helpers';
 
 /** Everything but the password hash, which only {@link UserRepository.findCredentials} returns. */
 const COLUMNS = ['id', 'username', 'email', 'role', 'is_active', 'created_at', 'updated_at', 'last_login_at'] as const;
@@ -64,7 +64,7 @@ export class UserRepository {
   }
 
   async list(query: UserListQuery = {}): Promise<Page<User>> {
-    const { limit, offset } = pageBounds(query);
+    const bounds = pageBounds(query);
     let filtered = this.db.selectFrom('users');
     if (query.role) filtered = filtered.where('role', '=', query.role);
     if (query.isActive !== undefined) filtered = filtered.where('is_active', '=', query.isActive);
@@ -72,11 +72,11 @@ export class UserRepository {
       const pattern = containsPattern(query.search);
       filtered = filtered.where((eb) => eb.or([eb('username', 'ilike', pattern), eb('email', 'ilike', pattern)]));
     }
-    const [items, count] = await Promise.all([
-      filtered.select(COLUMNS).orderBy('username').limit(limit).offset(offset).execute(),
-      filtered.select((eb) => eb.fn.countAll<string>().as('total')).executeTakeFirstOrThrow(),
-    ]);
-    return { items, total: Number(count.total), limit, offset };
+    return fetchPage(
+      bounds,
+      filtered.select(COLUMNS).orderBy('username').limit(bounds.limit).offset(bounds.offset).execute(),
+      filtered.select(TOTAL).executeTakeFirstOrThrow(),
+    );
   }
 
   async update(id: string, changes: UserChanges) {
