@@ -35,6 +35,10 @@ describe('fleet process', () => {
     started.push(p);
     return p;
   };
+  const fleetGone = () => {
+    expect(existsSync(postmaster())).toBe(false);
+    expect(existsSync(join(dir.path, 'postgres.owner.pid'))).toBe(false);
+  };
   const ready = async (p: FleetProcess) => {
     const line = await p.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('fleet ready on'));
     return `http://127.0.0.1:${String(line.port)}`;
@@ -71,7 +75,28 @@ describe('fleet process', () => {
     });
     expect(code).toBe(0);
     expect(out.join('')).toMatch(/6 applied, 0 pending/);
-  });
+  }, 90_000);
+
+  it('shuts down cleanly on Ctrl-C in a terminal running npm start, which signals the whole group', async () => {
+    const npm = runProcess(main, env(), [], { file: 'npm', args: ['start', '--silent'] });
+    started.push(npm);
+    await ready(npm);
+    process.kill(-(npm.child.pid ?? 0), 'SIGINT');
+    await npm.exited;
+    const messages = npm.logs.map((l) => l.msg);
+    expect(messages).toEqual(expect.arrayContaining(['shutting down', 'embedded PostgreSQL stopped', 'stopped']));
+    expect(messages).not.toContain('second signal: exiting without waiting');
+    fleetGone();
+  }, 90_000);
+
+  it('finishes starting, then stops, when told to stop while it starts', async () => {
+    const fleet = launch();
+    await fleet.waitForLog((l) => l.msg === 'embedded PostgreSQL cluster created');
+    fleet.child.kill('SIGTERM');
+    expect(await fleet.exited).toEqual({ code: 0, signal: null });
+    expect(fleet.logs.map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down', 'stopped']));
+    fleetGone();
+  }, 90_000);
 
   it('reuses its data on the next start, and recovers the database a killed process left running', async () => {
     const first = launch();
@@ -96,7 +121,7 @@ describe('fleet process', () => {
     expect((await getJson(`${url}/health`)).status).toBe(200);
     third.child.kill('SIGTERM');
     expect((await third.exited).code).toBe(0);
-  });
+  }, 90_000);
 
   it('refuses a bad setting before starting anything, naming the variable', async () => {
     const fleet = launch({ PORT: 'eighty' });

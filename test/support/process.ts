@@ -36,14 +36,26 @@ export interface FleetProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Runs a compiled Fleet entry point as its own process, as `npm start` does. */
-export function runProcess(main: string, env: Record<string, string>, args: string[] = []): FleetProcess {
+/**
+ * Runs a compiled Fleet entry point as its own process, as `npm start` does; or, with `command`, any command
+ * (`npm start` itself), in its own process group so a test can signal the group as a terminal's Ctrl-C does.
+ */
+export function runProcess(
+  main: string,
+  env: Record<string, string>,
+  args: string[] = [],
+  command?: { file: string; args: string[] },
+): FleetProcess {
   const inherited = { ...process.env };
   for (const name of SERVER_VARIABLES) delete inherited[name];
-  const child = spawn(process.execPath, [main, ...args], {
-    env: { ...inherited, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = command
+    ? spawn(command.file, command.args, {
+        cwd: ROOT,
+        env: { ...inherited, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      })
+    : spawn(process.execPath, [main, ...args], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: Record<string, unknown>[] = [];
   const waiters = new Set<() => void>();
   let buffered = '';

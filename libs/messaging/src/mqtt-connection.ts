@@ -1,13 +1,28 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { withLogContext } from '@fleet/platform';
+import { prefixTopic, unprefixTopic } from './topics';
 
 export interface MqttConnectionOptions {
   url: string;
   clientId: string;
   username?: string;
   password?: string;
+  /** `MQTT_TOPIC_PREFIX`: put before every topic, taken off every received one. */
+  topicPrefix?: string;
   logger: Logger;
 }
+
+/** A received message, its topic without the installation's prefix. */
+export interface ReceivedMessage {
+  topic: string;
+  payload: Buffer;
+  qos: number;
+  retain: boolean;
+}
+
+const CLOSE_PATIENCE_MS = 2_000;
 
 /** Where a broker URL points, without credentials. */
 export function describeBroker(url: string): string {
@@ -22,16 +37,22 @@ export function describeBroker(url: string): string {
 export class MqttConnection {
   readonly client: MqttClient;
   readonly target: string;
+  private readonly prefix: string;
+  private readonly logger: Logger;
   private lastError?: string;
   private closing?: Promise<void>;
 
   constructor(options: MqttConnectionOptions) {
     this.target = describeBroker(options.url);
+    this.prefix = options.topicPrefix ?? '';
+    this.logger = options.logger;
     const clientOptions: IClientOptions = {
       clientId: options.clientId,
       username: options.username,
       password: options.password,
       protocolVersion: 4,
+      // A persistent session: the broker keeps this client's subscriptions and QoS 1 messages while it restarts.
+      clean: false,
       reconnectPeriod: 1_000,
       connectTimeout: 10_000,
       keepalive: 30,
@@ -53,6 +74,29 @@ export class MqttConnection {
     });
     this.client.on('offline', () => {
       if (wasConnected) log.warn({ broker: this.target }, 'MQTT connection lost, reconnecting');
+    });
+  }
+
+  /** The topic as published on the broker: `tonypi/battery` → `site-a/tonypi/battery` with a prefix. */
+  topic(name: string): string {
+    return prefixTopic(this.prefix, name);
+  }
+
+  /**
+   * Calls `handler` for each received message, its topic without the prefix. Every log line written while it
+   * runs carries a `messageId` and the topic; an error it throws is logged, never lost, and never stops the next.
+   */
+  onMessage(handler: (message: ReceivedMessage) => void | Promise<void>): void {
+    this.client.on('message', (received, payload, packet) => {
+      const topic = unprefixTopic(this.prefix, received);
+      if (topic === undefined) return;
+      void withLogContext({ messageId: randomUUID(), topic }, async () => {
+        try {
+          await handler({ topic, payload, qos: packet.qos, retain: packet.retain });
+        } catch (error) {
+          this.logger.error({ err: error }, 'MQTT message handler failed');
+        }
+      });
     });
   }
 
@@ -87,6 +131,17 @@ export class MqttConnection {
 
   /** Sends what is in flight, then disconnects. */
   close(): Promise<void> {
-    return (this.closing ??= this.client.endAsync());
+    return (this.closing ??= this.end());
+  }
+
+  private async end(): Promise<void> {
+    // end() waits for unacknowledged outgoing messages; a broker that is gone never acknowledges them.
+    let timer: NodeJS.Timeout | undefined;
+    const patience = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), CLOSE_PATIENCE_MS);
+    });
+    const ended = await Promise.race([this.client.endAsync(), patience]);
+    clearTimeout(timer);
+    if (ended === 'timeout') await this.client.endAsync(true);
   }
 }

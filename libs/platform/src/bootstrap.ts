@@ -20,14 +20,19 @@ export interface ServiceOptions {
   service: string;
   config: FleetConfig;
   logger: Logger;
+  /** Where what the process opens is registered; a fresh one when omitted. */
+  resources?: Resources;
 }
+
+/** The terminal sends Ctrl-C to every process of the group, and npm forwards it once more: one Ctrl-C, two signals. */
+const SAME_SIGNAL_MS = 1_000;
 
 /**
  * Creates (but does not start listening) the HTTP application around `root`: JSON logs with request ids,
  * request metrics, `/health`, `/metrics`.
  */
 export async function createServiceApp(root: Type, options: ServiceOptions): Promise<NestFastifyApplication> {
-  const resources = new Resources();
+  const resources = options.resources ?? new Resources();
   const adapter = new FastifyAdapter({
     logger: false,
     bodyLimit: 1024 * 1024,
@@ -95,8 +100,9 @@ export async function listen(app: NestFastifyApplication, config: FleetConfig): 
 
 /**
  * Starts one Fleet process: reads the configuration (a bad variable stops it with a message naming the variable),
- * boots `root`, listens, and shuts down cleanly on SIGINT/SIGTERM: services finish their work, then connections
- * and embedded servers close. A second signal, or a shutdown longer than `SHUTDOWN_TIMEOUT_MS`, exits at once.
+ * boots `root`, listens, and shuts down cleanly on SIGINT/SIGTERM, also one that arrives during start-up: services
+ * finish their work, then connections and embedded servers close. A second Ctrl-C, or a shutdown longer than
+ * `SHUTDOWN_TIMEOUT_MS`, exits at once, still stopping the embedded database server.
  */
 export async function runService(service: string, root: Type): Promise<void> {
   let config: FleetConfig;
@@ -107,47 +113,74 @@ export async function runService(service: string, root: Type): Promise<void> {
     process.exit(78); // EX_CONFIG
   }
   const logger = createLogger({ service, instanceId: config.instanceId, ...config.log });
+  const resources = new Resources();
+  const began = Date.now();
   let app: NestFastifyApplication | undefined;
-  const started = Date.now();
+  const starting = (async () => {
+    app = await createServiceApp(root, { service, config, logger, resources });
+    return listen(app, config);
+  })();
+  const shutdown = installShutdown({
+    logger,
+    resources,
+    timeoutMs: config.shutdownTimeoutMs,
+    close: async () => {
+      await starting.catch(() => undefined);
+      await app?.close();
+    },
+  });
+
   try {
-    app = await createServiceApp(root, { service, config, logger });
-    installShutdown(app, logger, config.shutdownTimeoutMs);
-    const port = await listen(app, config);
-    logger.info({ port, ms: Date.now() - started }, `${service} ready on http://${config.http.host}:${port}`);
+    const port = await starting;
+    logger.info({ port, ms: Date.now() - began }, `${service} ready on http://${config.http.host}:${port}`);
   } catch (error) {
+    if (shutdown.requested()) return;
     const reason = `${service} could not start: ${error instanceof Error ? error.message : String(error)}`;
     logger.fatal({ err: error }, reason);
     // Someone at a terminal gets the reason in plain words too, not only inside a JSON line.
     if (process.stderr.isTTY && config.log.format === 'json') process.stderr.write(`\n${reason}\n`);
-    await app?.close().catch(() => undefined);
+    await (app?.close() ?? resources.closeAll(logger)).catch(() => undefined);
     process.exit(1);
   }
 }
 
-function installShutdown(app: NestFastifyApplication, logger: Logger, timeoutMs: number): void {
-  let closing = false;
+interface ShutdownOptions {
+  logger: Logger;
+  resources: Resources;
+  timeoutMs: number;
+  close: () => Promise<void>;
+}
+
+function installShutdown({ logger, resources, timeoutMs, close }: ShutdownOptions): { requested: () => boolean } {
+  let firstSignalAt: number | undefined;
+  const exitNow = (code: number) => {
+    resources.closeAllNow(logger);
+    process.exit(code);
+  };
   const onSignal = (signal: NodeJS.Signals) => {
-    if (closing) {
+    if (firstSignalAt !== undefined) {
+      if (Date.now() - firstSignalAt < SAME_SIGNAL_MS) return;
       logger.warn({ signal }, 'second signal: exiting without waiting');
-      process.exit(130);
+      exitNow(130);
     }
-    closing = true;
+    firstSignalAt = Date.now();
     logger.info({ signal }, 'shutting down');
     setTimeout(() => {
-      logger.error({ timeoutMs }, 'shutdown took too long: exiting');
-      process.exit(1);
+      logger.error({ timeoutMs }, 'shutdown took too long (SHUTDOWN_TIMEOUT_MS): exiting');
+      exitNow(1);
     }, timeoutMs).unref();
-    app.close().then(
+    close().then(
       () => {
         logger.info('stopped');
         process.exit(0);
       },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        exitNow(1);
       },
     );
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  return { requested: () => firstSignalAt !== undefined };
 }

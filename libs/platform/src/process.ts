@@ -47,3 +47,18 @@ export class PortInUseError extends Error {
     this.name = 'PortInUseError';
   }
 }
+
+/**
+ * When process `pid` started, as the kernel counts it (Linux), or undefined elsewhere or when it is gone. With the
+ * pid it names one process for good: a pid reused later comes with another start time.
+ */
+export function processStartTime(pid: number): string | undefined {
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which may itself contain spaces and parentheses.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
