@@ -23,6 +23,14 @@ async function postmasterPid(dataDir: string): Promise<number> {
   return Number((await readFile(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
 }
 
+/** Resolves once `done()` holds, checking every 50 ms for up to 10 s. */
+async function until(done: () => boolean): Promise<void> {
+  for (let waited = 0; !done(); waited += 50) {
+    if (waited > 10_000) throw new Error('condition not met within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 describe('embedded PostgreSQL', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   const servers: EmbeddedPostgres[] = [];
@@ -92,6 +100,16 @@ describe('embedded PostgreSQL', () => {
       'stopping embedded PostgreSQL left running by an earlier Fleet process',
     );
     expect(await query(newUrl, "SELECT to_regclass('orphaned') IS NOT NULL AS kept")).toEqual([{ kept: true }]);
+  });
+
+  it('can be told to stop synchronously, for a process that must exit now', async () => {
+    const s = server();
+    await s.start();
+    const pid = await postmasterPid(dir.path);
+    s.stopNow();
+    expect(existsSync(join(dir.path, 'postgres.owner.pid'))).toBe(false);
+    await until(() => !isProcessAlive(pid, dir.path));
+    await s.stop(); // nothing left to stop
   });
 
   it('names EMBEDDED_POSTGRES_PORT when its fixed port is taken', async () => {

@@ -14,6 +14,8 @@ export interface DatabaseConnection {
   target: string;
   /** Closes the pool, then stops the embedded server if there is one. */
   close(): Promise<void>;
+  /** For a process that must exit now: tells the embedded server to stop, synchronously. */
+  closeNow(): void;
 }
 
 export interface ConnectOptions {
@@ -79,16 +81,21 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      await db.destroy();
-      await embedded?.stop();
+      try {
+        await db.destroy();
+      } finally {
+        await embedded?.stop();
+      }
     })());
+  const closeNow = () => embedded?.stopNow();
+  const variable = database.url ? 'DATABASE_URL' : 'embedded';
   try {
-    await waitForServer(pool, target, database.connectTimeoutMs, logger);
+    await waitForServer(pool, `${target} (${variable})`, database.connectTimeoutMs, logger);
   } catch (error) {
     await close().catch(() => undefined);
     throw error;
   }
-  return { db, mode: database.url ? 'external' : 'embedded', target, close };
+  return { db, mode: database.url ? 'external' : 'embedded', target, close, closeNow };
 }
 
 function queryLogger(logger: Logger, slowQueryMs: number) {
@@ -107,6 +114,9 @@ function queryLogger(logger: Logger, slowQueryMs: number) {
   };
 }
 
+/** SQLSTATE classes and codes that waiting will not fix: bad credentials, no such database, no privilege. */
+const PERMANENT = /^(28|3D|42501)/;
+
 async function waitForServer(pool: Pool, target: string, timeoutMs: number, logger: Logger): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 1, delay = 250; ; attempt++, delay = Math.min(delay * 2, 5_000)) {
@@ -114,9 +124,10 @@ async function waitForServer(pool: Pool, target: string, timeoutMs: number, logg
       await pool.query('SELECT 1');
       return;
     } catch (error) {
-      if (Date.now() + delay > deadline) {
+      const code = (error as { code?: string }).code ?? '';
+      if (PERMANENT.test(code) || Date.now() + delay > deadline) {
         throw new DatabaseUnavailableError(
-          `cannot reach PostgreSQL at ${target} (DATABASE_URL) after ${attempt} attempt(s): ${(error as Error).message}`,
+          `cannot reach PostgreSQL at ${target} after ${attempt} attempt(s): ${(error as Error).message}`,
           { cause: error },
         );
       }

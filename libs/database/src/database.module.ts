@@ -25,8 +25,13 @@ async function openDatabase(
     applicationName: `fleet-${service}`,
   });
   // Registered before it is open: if another part of start-up fails meanwhile, closing waits for it and stops it.
-  resources.add('database', async () => (await opening.catch(() => undefined))?.close());
-  const connection = await opening;
+  let opened: DatabaseConnection | undefined;
+  resources.add(
+    'database',
+    async () => (await opening.catch(() => undefined))?.close(),
+    () => opened?.closeNow(),
+  );
+  const connection = (opened = await opening);
   if (config.database.migrateOnStart) {
     const applied = await new SchemaMigrator(connection.db).migrateToLatest();
     if (applied.length > 0) log.info({ applied }, `applied ${applied.length} migration(s)`);

@@ -1,12 +1,13 @@
 import { execFile as execFileCallback, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import {
   chmod,
   chown,
   cp,
   mkdir,
   open,
+  readdir,
   readFile,
   rename,
   rm,
@@ -20,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
-import { freePort, isProcessAlive, PortInUseError } from '@fleet/platform';
+import { freePort, isProcessAlive, PortInUseError, processStartTime } from '@fleet/platform';
 
 const execFile = promisify(execFileCallback);
 
@@ -78,21 +79,21 @@ export class EmbeddedPostgres {
   private readonly credentialsFile: string;
   private readonly ownerFile: string;
   private readonly logFile: string;
-  private running = false;
+  private running?: { binaries: Binaries; runAs: RunAs | undefined };
 
   constructor(private readonly options: EmbeddedPostgresOptions) {
     this.clusterDir = join(options.dataDir, 'postgres');
     this.credentialsFile = join(options.dataDir, 'postgres.credentials.json');
     this.ownerFile = join(options.dataDir, 'postgres.owner.pid');
-    this.logFile = join(this.clusterDir, 'server.log');
+    this.logFile = join(this.clusterDir, 'startup.log');
   }
 
   /** Creates the cluster if needed, starts the server and returns how to connect. */
   async start(): Promise<EmbeddedConnection> {
     const { logger } = this.options;
     const runAs = systemUserFor();
-    const binaries = await loadBinaries(runAs);
     await mkdir(this.options.dataDir, { recursive: true });
+    const binaries = await loadBinaries(runAs, this.options.dataDir);
     const password = await this.credentials();
 
     if (!existsSync(join(this.clusterDir, 'PG_VERSION'))) {
@@ -103,11 +104,18 @@ export class EmbeddedPostgres {
     await this.stopOrphan(binaries, runAs);
     await this.trimLog();
 
-    const port = await this.launch(binaries, runAs);
-    this.running = true;
+    // Claimed before the server starts, so a command-line tool never mistakes it for a leftover.
+    await writeFile(this.ownerFile, `${process.pid} ${processStartTime(process.pid) ?? ''}\n`);
+    let port: number;
+    try {
+      port = await this.launch(binaries, runAs);
+    } catch (error) {
+      await unlink(this.ownerFile).catch(() => undefined);
+      throw error;
+    }
+    this.running = { binaries, runAs };
     const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
     try {
-      await writeFile(this.ownerFile, `${process.pid}\n`);
       await this.ensureDatabase(url);
     } catch (error) {
       await this.stop().catch(() => undefined);
@@ -133,12 +141,28 @@ export class EmbeddedPostgres {
 
   /** Stops the server after the current transactions finish (PostgreSQL's "fast" shutdown). */
   async stop(): Promise<void> {
-    if (!this.running) return;
-    const runAs = systemUserFor();
-    await this.pgCtl(await loadBinaries(runAs), runAs, ['stop', '-D', this.clusterDir, '-m', 'fast', '-w', '-t', '60']);
-    this.running = false;
+    const running = this.running;
+    if (!running) return;
+    this.running = undefined;
+    await run(running.binaries.pg_ctl, running.runAs, ['stop', '-D', this.clusterDir, '-m', 'fast', '-w', '-t', '60']);
     await unlink(this.ownerFile).catch(() => undefined);
     this.options.logger.info('embedded PostgreSQL stopped');
+  }
+
+  /**
+   * Tells the server to stop and returns without waiting, synchronously: for a process that must exit now. The
+   * server still finishes its transactions and shuts down cleanly on its own.
+   */
+  stopNow(): void {
+    const running = this.running;
+    if (!running) return;
+    this.running = undefined;
+    execFileSync(running.binaries.pg_ctl, ['stop', '-D', this.clusterDir, '-m', 'fast', '-W'], {
+      ...running.runAs,
+      stdio: 'ignore',
+      timeout: 10_000,
+    });
+    rmSync(this.ownerFile, { force: true });
   }
 
   private async credentials(): Promise<string> {
@@ -206,9 +230,16 @@ export class EmbeddedPostgres {
     }
     const pid = Number(lines[0]);
     const port = Number(lines[3]);
-    if (!isProcessAlive(pid, 'postgres')) return undefined;
-    const owner = Number((await readFile(this.ownerFile, 'utf8').catch(() => '')).trim());
-    return { pid, port, ownerAlive: isProcessAlive(owner, 'node') };
+    // A postmaster of this very cluster (its command line names the directory), not a pid reused since.
+    if (!isProcessAlive(pid, this.clusterDir)) return undefined;
+    return { pid, port, ownerAlive: await this.ownerAlive() };
+  }
+
+  private async ownerAlive(): Promise<boolean> {
+    const [pid, started] = (await readFile(this.ownerFile, 'utf8').catch(() => '')).trim().split(' ');
+    const owner = Number(pid);
+    if (!isProcessAlive(owner)) return false;
+    return !started || processStartTime(owner) === undefined || processStartTime(owner) === started;
   }
 
   /** A server whose Fleet process died (killed, crashed) still holds the data directory: stop it first. */
@@ -216,7 +247,7 @@ export class EmbeddedPostgres {
     const running = await this.runningServer();
     if (!running) return;
     if (running.ownerAlive) {
-      const owner = (await readFile(this.ownerFile, 'utf8')).trim();
+      const owner = (await readFile(this.ownerFile, 'utf8')).trim().split(' ')[0];
       throw new EmbeddedPostgresError(
         `${this.options.dataDir} is in use by another Fleet process (pid ${owner}): stop it, ` +
           'or give this one its own FLEET_DATA_DIR, or point both at a shared server with DATABASE_URL',
@@ -233,7 +264,7 @@ export class EmbeddedPostgres {
     const fixed = this.options.port !== 0;
     for (let attempt = 1; ; attempt++) {
       const port = fixed ? this.options.port : await freePort();
-      const logStart = await size(this.logFile);
+      const logsBefore = await this.logSizes();
       try {
         await this.pgCtl(binaries, runAs, [
           'start',
@@ -245,11 +276,22 @@ export class EmbeddedPostgres {
           '-l',
           this.logFile,
           '-o',
-          `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`,
+          [
+            `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`,
+            // Its own log files, one per weekday, overwritten a week later: bounded however long Fleet runs.
+            '-c logging_collector=on -c log_directory=log -c log_filename=server-%a.log',
+            '-c log_truncate_on_rotation=on -c log_rotation_age=1d -c log_rotation_size=0',
+          ].join(' '),
         ]);
         return port;
       } catch (error) {
-        const log = await readFrom(this.logFile, logStart);
+        // A server that came up too slowly for pg_ctl's wait (recovery after a crash) must not run on unowned.
+        if (existsSync(join(this.clusterDir, 'postmaster.pid'))) {
+          await this.pgCtl(binaries, runAs, ['stop', '-D', this.clusterDir, '-m', 'immediate', '-w']).catch(
+            () => undefined,
+          );
+        }
+        const log = await this.logsSince(logsBefore);
         const portTaken = /could not bind|Address already in use/i.test(log);
         if (portTaken && fixed) {
           throw new PortInUseError('EMBEDDED_POSTGRES_PORT', port, ' (0 picks one), or set DATABASE_URL', {
@@ -265,6 +307,24 @@ export class EmbeddedPostgres {
         );
       }
     }
+  }
+
+  /** The server writes to startup.log until its log collector runs, then to log/server-<weekday>.log. */
+  private async logFiles(): Promise<string[]> {
+    const dir = join(this.clusterDir, 'log');
+    const rotated = await readdir(dir).catch(() => [] as string[]);
+    return [this.logFile, ...rotated.map((name) => join(dir, name))];
+  }
+
+  private async logSizes(): Promise<Map<string, number>> {
+    const files = await this.logFiles();
+    return new Map(await Promise.all(files.map(async (file) => [file, await size(file)] as const)));
+  }
+
+  /** What the server logged since `before`: why it did not start. */
+  private async logsSince(before: Map<string, number>): Promise<string> {
+    const parts = await Promise.all((await this.logFiles()).map((file) => readFrom(file, before.get(file) ?? 0)));
+    return parts.filter(Boolean).join('\n');
   }
 
   private async ensureDatabase(url: string): Promise<void> {
@@ -320,7 +380,7 @@ function systemUserFor(): RunAs | undefined {
  * imported: the package is an ES module that only computes these same paths. When the server must run as another
  * user who cannot reach them (a checkout under /root), they are copied once to a shared directory.
  */
-async function loadBinaries(runAs: RunAs | undefined): Promise<Binaries> {
+async function loadBinaries(runAs: RunAs | undefined, dataDir: string): Promise<Binaries> {
   const pkg = `@embedded-postgres/${process.platform}-${process.arch}`;
   let entry: string;
   try {
@@ -335,7 +395,7 @@ async function loadBinaries(runAs: RunAs | undefined): Promise<Binaries> {
   if (!existsSync(join(native, 'bin', 'pg_ctl')) || !existsSync(join(native, 'bin', 'initdb'))) {
     throw new EmbeddedPostgresError(`${pkg} is incomplete (no ${join(native, 'bin')}): reinstall it with npm ci`);
   }
-  if (runAs && !(await reachable(native, runAs))) native = await sharedCopy(native, runAs);
+  if (runAs && !(await reachable(native, runAs))) native = await privateCopy(native, dataDir);
   return { initdb: join(native, 'bin', 'initdb'), pg_ctl: join(native, 'bin', 'pg_ctl') };
 }
 
@@ -349,19 +409,20 @@ async function reachable(path: string, user: RunAs): Promise<boolean> {
   }
 }
 
-async function sharedCopy(native: string, user: RunAs): Promise<string> {
-  const version = (JSON.parse(await readFile(join(native, '..', 'package.json'), 'utf8')) as { version: string })
-    .version;
-  const target = join(tmpdir(), `fleet-embedded-postgres-${process.platform}-${process.arch}-${version}`);
-  if (existsSync(join(target, 'bin', 'pg_ctl')) && (await reachable(join(target, 'bin'), user))) return target;
-  const staging = `${target}.${process.pid}.tmp`;
+/**
+ * A copy of the binaries beside the cluster, which the `postgres` user reaches by construction. It lives in the
+ * data directory, written by this (root) process only, so nobody else can put a program there for it to run.
+ */
+async function privateCopy(native: string, dataDir: string): Promise<string> {
+  const { version } = JSON.parse(await readFile(join(native, '..', 'package.json'), 'utf8')) as { version: string };
+  const target = join(dataDir, 'postgres-binaries', `${process.platform}-${process.arch}-${version}`);
+  if (existsSync(join(target, 'bin', 'pg_ctl'))) return target;
+  const staging = `${target}.tmp`;
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(dirname(target), { recursive: true, mode: 0o755 });
   await cp(native, staging, { recursive: true, verbatimSymlinks: true });
   await chmod(staging, 0o755);
-  await rename(staging, target).catch(async (error: NodeJS.ErrnoException) => {
-    // Another process copied it first.
-    await rm(staging, { recursive: true, force: true });
-    if (!existsSync(join(target, 'bin', 'pg_ctl'))) throw error;
-  });
+  await rename(staging, target);
   return target;
 }
 
