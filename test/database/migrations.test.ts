@@ -20,6 +20,7 @@ const FLEET_TABLES = [
   'refresh_tokens',
   'audit_entries',
   'telemetry_rollups',
+  'fleet_adopted_tables',
 ].sort();
 
 async function tables(db: Kysely<DB>): Promise<string[]> {
@@ -196,6 +197,21 @@ describeEachDatabase('schema migrations', (factory) => {
     expect(await db.selectFrom('audit_entries').select('actor').execute()).toEqual([{ actor: 'admin' }]);
   });
 
+  it('name the duplicate thresholds an adopted database must clear first', async () => {
+    const { db } = await factory().create({ migrated: false });
+    await sql`
+      CREATE TABLE alert_thresholds (id SERIAL PRIMARY KEY, robot_id VARCHAR(50), metric_type VARCHAR(50) NOT NULL,
+        warning_threshold FLOAT NOT NULL, critical_threshold FLOAT NOT NULL, enabled BOOLEAN DEFAULT TRUE,
+        created_at TIMESTAMP WITH TIME ZONE DEFAULT CURRENT_TIMESTAMP, updated_at TIMESTAMP WITH TIME ZONE);
+      INSERT INTO alert_thresholds (robot_id, metric_type, warning_threshold, critical_threshold)
+        VALUES (NULL, 'cpu', 70, 90), (NULL, 'cpu', 60, 80), ('r1', 'battery', 20, 10);
+    `.execute(db);
+    await expect(new SchemaMigrator(db).migrateToLatest()).rejects.toThrow(
+      /20261122010100-fleet-columns: alert_thresholds has more than one row for robot\/metric \(global\)\/cpu/,
+    );
+    expect(await db.selectFrom('alert_thresholds').select('id').execute()).toHaveLength(3);
+  });
+
   it('adopt an existing TonyPi database without losing its data', async () => {
     const { db } = await factory().create({ migrated: false });
     // What TonyPi's own init script leaves: its tables, a robot, a bcrypt user, its own default thresholds.
@@ -249,6 +265,12 @@ describeEachDatabase('schema migrations', (factory) => {
       metric_type: 'temperature',
       warning_threshold: 60,
     });
+    // Reverting every migration drops what Fleet created and keeps what it adopted, with its data.
+    await new SchemaMigrator(db).migrateDownAll();
+    expect(await tables(db)).toEqual(['alert_thresholds', 'robots', 'users']);
+    expect(await db.selectFrom('robots').select('robot_id').execute()).toEqual([{ robot_id: 'tonypi_01' }]);
+    await new SchemaMigrator(db).migrateToLatest();
+
     // New users still get an id from the database.
     const created = await db
       .insertInto('users')

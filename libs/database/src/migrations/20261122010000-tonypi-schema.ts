@@ -2,9 +2,23 @@ import { sql, type Kysely } from 'kysely';
 
 /**
  * The TonyPi monitoring system's tables, with its column names, types and indexes. Everything is
- * `IF NOT EXISTS`, so running Fleet's migrations on an existing TonyPi database adopts it without touching its data.
+ * `IF NOT EXISTS`, so running Fleet's migrations on an existing TonyPi database adopts it without touching its data,
+ * and reverting leaves the adopted tables in place.
  */
+const TABLES = ['users', 'robots', 'jobs', 'alerts', 'alert_thresholds', 'reports', 'system_logs'];
+
 export async function up(db: Kysely<unknown>): Promise<void> {
+  // Which of these tables were there before (an adopted TonyPi database): reverting must leave those alone.
+  await sql`
+    CREATE TABLE fleet_adopted_tables (
+      table_name VARCHAR(63) PRIMARY KEY,
+      adopted_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT CURRENT_TIMESTAMP
+    )
+  `.execute(db);
+  await sql`
+    INSERT INTO fleet_adopted_tables (table_name)
+    SELECT t FROM unnest(${TABLES}::text[]) AS t WHERE to_regclass(t) IS NOT NULL
+  `.execute(db);
   await sql`
     CREATE TABLE IF NOT EXISTS users (
       id VARCHAR(36) PRIMARY KEY,
@@ -131,14 +145,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   `.execute(db);
 }
 
+/** Drops the tables this migration created; tables it adopted, and their data, stay. */
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`
-    DROP TABLE IF EXISTS system_logs;
-    DROP TABLE IF EXISTS reports;
-    DROP TABLE IF EXISTS alert_thresholds;
-    DROP TABLE IF EXISTS alerts;
-    DROP TABLE IF EXISTS jobs;
-    DROP TABLE IF EXISTS robots;
-    DROP TABLE IF EXISTS users;
-  `.execute(db);
+  const adopted = await sql<{ table_name: string }>`SELECT table_name FROM fleet_adopted_tables`.execute(db);
+  const kept = new Set(adopted.rows.map((r) => r.table_name));
+  for (const table of [...TABLES].reverse()) {
+    if (!kept.has(table)) await sql`DROP TABLE IF EXISTS ${sql.table(table)}`.execute(db);
+  }
+  await sql`DROP TABLE fleet_adopted_tables`.execute(db);
 }

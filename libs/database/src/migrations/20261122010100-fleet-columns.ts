@@ -18,6 +18,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       CONSTRAINT alert_thresholds_direction_check CHECK (direction IN ('above', 'below'));
     -- TonyPi keeps low-is-bad for battery in code; Fleet stores it so new metrics need no code.
     UPDATE alert_thresholds SET direction = 'below' WHERE metric_type IN ('battery', 'servo_voltage');
+    -- An adopted database may hold two rows for one robot and metric; say which instead of failing on the index.
+    DO $$
+    DECLARE duplicates text;
+    BEGIN
+      SELECT string_agg(COALESCE(robot_id, '(global)') || '/' || metric_type, ', ') INTO duplicates
+      FROM (SELECT robot_id, metric_type FROM alert_thresholds GROUP BY robot_id, metric_type HAVING count(*) > 1) d;
+      IF duplicates IS NOT NULL THEN
+        RAISE EXCEPTION 'alert_thresholds has more than one row for robot/metric %: keep one of each, then migrate again',
+          duplicates;
+      END IF;
+    END $$;
     -- One row per robot and metric (NULL robot = the global default). COALESCE keeps this valid on Postgres 13/14,
     -- which lack NULLS NOT DISTINCT.
     CREATE UNIQUE INDEX IF NOT EXISTS uq_alert_thresholds_robot_metric
