@@ -98,9 +98,16 @@ describeEachDatabase('RobotRepository', (factory) => {
       device_type: 'esp32',
     });
 
-    // A late message (older timestamp) updates what it reports but not when the robot was last heard from.
-    expect(await robots.recordSighting('esp32_001', { at: t0, ip_address: '10.0.0.7' })).toEqual({ created: false });
-    expect(await robots.get('esp32_001')).toMatchObject({ last_seen: t1, ip_address: '10.0.0.7', status: 'online' });
+    // A late message (older than what the robot last said) changes nothing.
+    expect(await robots.recordSighting('esp32_001', { at: t0, status: 'offline', ip_address: '10.0.0.7' })).toEqual({
+      created: false,
+    });
+    expect(await robots.get('esp32_001')).toMatchObject({ last_seen: t1, ip_address: null, status: 'online' });
+
+    // A newer one updates what it reports, and only that.
+    const t2 = new Date('2026-01-24T10:31:00.000Z');
+    await robots.recordSighting('esp32_001', { at: t2, ip_address: '10.0.0.8' });
+    expect(await robots.get('esp32_001')).toMatchObject({ last_seen: t2, ip_address: '10.0.0.8', status: 'online' });
   });
 
   it('keeps every sighting when many arrive at once for a new robot', async () => {

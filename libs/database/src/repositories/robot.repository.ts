@@ -126,15 +126,12 @@ export class RobotRepository {
   }
 
   /**
-   * Records that a robot was heard from, registering it on first contact. `last_seen` never moves backwards, so
-   * a late or redelivered message cannot make a robot look silent. Returns whether the robot was new.
+   * Records that a robot was heard from, registering it on first contact. A late or redelivered message (older
+   * than what the robot last said) changes nothing: `last_seen` never moves backwards and an older status, IP or
+   * camera URL never replaces a newer one. Returns whether the robot was new.
    */
   async recordSighting(robotId: string, sighting: RobotSighting): Promise<{ created: boolean }> {
-    const changes = {
-      ...(sighting.status !== undefined && { status: sighting.status }),
-      ...(sighting.ip_address !== undefined && { ip_address: sighting.ip_address }),
-      ...(sighting.camera_url !== undefined && { camera_url: sighting.camera_url }),
-    };
+    const reported = (['status', 'ip_address', 'camera_url'] as const).filter((key) => sighting[key] !== undefined);
     const row = await this.db
       .insertInto('robots')
       .values({
@@ -143,14 +140,32 @@ export class RobotRepository {
         last_seen: sighting.at,
         status: sighting.status ?? 'online',
         device_type: sighting.device_type ?? 'tonypi',
-        ...changes,
+        ...(sighting.ip_address !== undefined && { ip_address: sighting.ip_address }),
+        ...(sighting.camera_url !== undefined && { camera_url: sighting.camera_url }),
       })
       .onConflict((oc) =>
-        oc.column('robot_id').doUpdateSet((eb) => ({
-          ...changes,
-          last_seen: sql<Date>`GREATEST(${eb.ref('robots.last_seen')}, ${eb.ref('excluded.last_seen')})`,
-          updated_at: new Date(),
-        })),
+        oc.column('robot_id').doUpdateSet((eb) => {
+          const newer = eb.or([
+            eb('robots.last_seen', 'is', null),
+            eb(eb.ref('excluded.last_seen'), '>=', eb.ref('robots.last_seen')),
+          ]);
+          const fresh = Object.fromEntries(
+            reported.map((key) => [
+              key,
+              eb
+                .case()
+                .when(newer)
+                .then(eb.ref(`excluded.${key}`))
+                .else(eb.ref(`robots.${key}`))
+                .end(),
+            ]),
+          );
+          return {
+            ...fresh,
+            last_seen: sql<Date>`GREATEST(${eb.ref('robots.last_seen')}, ${eb.ref('excluded.last_seen')})`,
+            updated_at: new Date(),
+          };
+        }),
       )
       // xmax = 0 only for a row this statement inserted.
       .returning(sql<boolean>`(xmax = 0)`.as('created'))
