@@ -1,20 +1,30 @@
 import { createServer, type Server } from 'node:net';
 import type { MqttClient } from 'mqtt';
-import { EmbeddedBroker } from '@fleet/messaging';
+import { EmbeddedBroker, INTERNAL_USER } from '@fleet/messaging';
 import { PortInUseError } from '@fleet/platform';
 import { captureLogs } from '../support/logs';
 import { nextMessage, robotClient } from '../support/mqtt';
+
+const SECRET = 'secret-for-this-test';
+const FLEET = { username: INTERNAL_USER, password: SECRET };
 
 describe('embedded MQTT broker', () => {
   const brokers: EmbeddedBroker[] = [];
   const clients: MqttClient[] = [];
   const broker = (port = 0, wsPort = 0) => {
-    const b = new EmbeddedBroker({ host: '127.0.0.1', port, wsPort, logger: captureLogs().logger });
+    const b = new EmbeddedBroker({
+      host: '127.0.0.1',
+      port,
+      wsPort,
+      internalSecret: SECRET,
+      topicPrefix: '',
+      logger: captureLogs().logger,
+    });
     brokers.push(b);
     return b;
   };
-  const client = async (url: string, id: string) => {
-    const c = await robotClient(url, id);
+  const client = async (url: string, id: string, credentials?: { username: string; password: string }) => {
+    const c = await robotClient(url, id, credentials);
     clients.push(c);
     return c;
   };
@@ -27,7 +37,7 @@ describe('embedded MQTT broker', () => {
   it('carries QoS 1 messages between TCP and WebSocket clients', async () => {
     const { port, wsPort } = await broker().start();
     const robot = await client(`mqtt://127.0.0.1:${port}`, 'tonypi_01');
-    const dashboard = await client(`ws://127.0.0.1:${wsPort}/mqtt`, 'dashboard');
+    const dashboard = await client(`ws://127.0.0.1:${wsPort}/mqtt`, 'dashboard', FLEET);
 
     const toDashboard = await nextMessage(dashboard, 'tonypi/status/+');
     await robot.publishAsync('tonypi/status/tonypi_01', JSON.stringify({ status: 'online' }), { qos: 1 });
@@ -40,6 +50,33 @@ describe('embedded MQTT broker', () => {
     const toRobot = await nextMessage(robot, 'tonypi/commands/tonypi_01');
     await dashboard.publishAsync('tonypi/commands/tonypi_01', '{"type":"stop"}', { qos: 1 });
     await expect(toRobot.promise).resolves.toMatchObject({ payload: '{"type":"stop"}' });
+  });
+
+  it('lets only Fleet itself command robots; robots still answer', async () => {
+    const { port } = await broker().start();
+    const url = `mqtt://127.0.0.1:${port}`;
+    const fleet = await client(url, 'fleet', FLEET);
+    const robot = await client(url, 'tonypi_01');
+    const intruder = await client(url, 'intruder');
+
+    const commands = await nextMessage(robot, 'tonypi/commands/#', 1_500);
+    intruder.publish('tonypi/commands/broadcast', '{"type":"shutdown"}', { qos: 0 });
+    await expect(commands.promise).rejects.toThrow(/no message/);
+
+    const answers = await nextMessage(fleet, 'tonypi/commands/response');
+    await robot.publishAsync('tonypi/commands/response', '{"command_id":"c1","success":true}', { qos: 1 });
+    await expect(answers.promise).resolves.toMatchObject({ payload: '{"command_id":"c1","success":true}' });
+
+    const stop = await nextMessage(robot, 'tonypi/emergency_stop/tonypi_01');
+    await fleet.publishAsync('tonypi/emergency_stop/tonypi_01', '{"type":"emergency_stop"}', { qos: 1 });
+    await expect(stop.promise).resolves.toMatchObject({ payload: '{"type":"emergency_stop"}' });
+  });
+
+  it("refuses Fleet's user name with a wrong secret", async () => {
+    const { port } = await broker().start();
+    await expect(robotClient(`mqtt://127.0.0.1:${port}`, 'impostor', { ...FLEET, password: 'guess' })).rejects.toThrow(
+      /Not authorized|Bad username or password/,
+    );
   });
 
   it('names MQTT_PORT or MQTT_WS_PORT when its port is taken', async () => {

@@ -8,7 +8,14 @@ interface BrokerTarget {
   url: () => string;
 }
 
-const embedded = new EmbeddedBroker({ host: '127.0.0.1', port: 0, wsPort: 0, logger: captureLogs().logger });
+const embedded = new EmbeddedBroker({
+  host: '127.0.0.1',
+  port: 0,
+  wsPort: 0,
+  internalSecret: 'unused',
+  topicPrefix: '',
+  logger: captureLogs().logger,
+});
 const targets: BrokerTarget[] = [{ name: 'embedded broker', url: () => `mqtt://127.0.0.1:${embedded.port}` }];
 const external = serverUrl('MQTT_URL');
 if (external) targets.push({ name: 'MQTT_URL broker', url: () => external });
@@ -23,8 +30,8 @@ afterAll(async () => {
 
 describe.each(targets)('MQTT connection on $name', (target) => {
   const connections: MqttConnection[] = [];
-  const connect = (url = target.url()) => {
-    const c = new MqttConnection({ url, clientId: uniqueName('fleet_test'), logger: captureLogs().logger });
+  const connect = (url = target.url(), topicPrefix = '', logs = captureLogs()) => {
+    const c = new MqttConnection({ url, clientId: uniqueName('fleet_test'), topicPrefix, logger: logs.logger });
     connections.push(c);
     return c;
   };
@@ -47,6 +54,42 @@ describe.each(targets)('MQTT connection on $name', (target) => {
       payload: '{"sensor_type":"temperature","value":42.5}',
       qos: 1,
     });
+  });
+
+  it('hands each message over without its prefix, logging with a message id and the topic', async () => {
+    const prefix = uniqueName('site');
+    const logs = captureLogs();
+    const receiver = connect(target.url(), prefix, logs);
+    const sender = connect(target.url(), prefix);
+    await Promise.all([receiver.waitUntilConnected(5_000), sender.waitUntilConnected(5_000)]);
+
+    const handled = new Promise<string>((resolve) => {
+      receiver.onMessage(({ topic, payload }) => {
+        logs.logger.info({ bytes: payload.length }, 'received');
+        resolve(topic);
+        if (payload.toString() === 'boom') throw new Error('handler failed');
+      });
+    });
+    await receiver.client.subscribeAsync(receiver.topic('tonypi/battery'), { qos: 1 });
+    await sender.client.publishAsync(sender.topic('tonypi/battery'), 'boom', { qos: 1 });
+
+    await expect(handled).resolves.toBe('tonypi/battery');
+    await expect(
+      new Promise((resolve) => {
+        const check = () => {
+          const failed = logs.lines().find((l) => l.msg === 'MQTT message handler failed');
+          if (failed) resolve(failed);
+          else setImmediate(check);
+        };
+        check();
+      }),
+    ).resolves.toMatchObject({ topic: 'tonypi/battery' });
+    const received = logs.lines().find((l) => l.msg === 'received');
+    expect(received).toMatchObject({
+      topic: 'tonypi/battery',
+      messageId: expect.stringMatching(/^[0-9a-f-]{36}$/) as unknown,
+    });
+    expect(sender.topic('tonypi/battery')).toBe(`${prefix}/tonypi/battery`);
   });
 
   it('says why it is not connected when the broker does not answer', async () => {

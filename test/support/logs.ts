@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from '@fleet/platform';
 
-/** A real pino logger whose JSON lines a test can read back. */
+/** The logger Fleet's processes use (JSON lines, log context), writing where a test can read it back. */
 export function captureLogs(level = 'debug'): { logger: Logger; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];
   const stream = new Writable({
@@ -10,7 +11,7 @@ export function captureLogs(level = 'debug'): { logger: Logger; lines: () => Rec
       done();
     },
   });
-  const logger = pino({ level }, stream);
+  const logger = createLogger({ service: 'test', instanceId: 'test', level, format: 'json' }, stream);
   return {
     logger,
     lines: () =>

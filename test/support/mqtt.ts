@@ -23,6 +23,10 @@ export async function nextMessage(
 }
 
 /** A plain mqtt.js client, as a robot would connect. */
-export function robotClient(url: string, clientId: string): Promise<MqttClient> {
-  return connectAsync(url, { clientId, reconnectPeriod: 0, connectTimeout: 5_000 });
+export function robotClient(
+  url: string,
+  clientId: string,
+  credentials?: { username: string; password: string },
+): Promise<MqttClient> {
+  return connectAsync(url, { clientId, reconnectPeriod: 0, connectTimeout: 5_000, ...credentials });
 }

@@ -1,12 +1,18 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
 import { Aedes } from 'aedes';
 import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { PortInUseError } from '@fleet/platform';
+import { unprefixTopic } from './topics';
 
 export interface EmbeddedBrokerOptions {
   host: string;
+  /** Fleet's own clients log in as {@link INTERNAL_USER} with this secret; only they may command robots. */
+  internalSecret: string;
+  /** `MQTT_TOPIC_PREFIX`: the topics below are guarded under it. */
+  topicPrefix: string;
   /** MQTT over TCP; 0 picks a free port. */
   port: number;
   /** MQTT over WebSocket (any path); 0 picks a free port. */
@@ -14,9 +20,28 @@ export interface EmbeddedBrokerOptions {
   logger: Logger;
 }
 
+/** The user name Fleet's own MQTT clients log in with on the embedded broker. */
+export const INTERNAL_USER = 'fleet-internal';
+
+/**
+ * Topics that carry orders to robots (commands, emergency stop, configuration, scan replies). Robots publish only
+ * their answers under them (`.../response`).
+ */
+const TO_ROBOTS = /^tonypi\/(commands|emergency_stop|items|config)\/(?!response$)[^/]+$/;
+
+/** Whether a publisher may use `topic`: only Fleet itself gives orders to robots. */
+export function mayPublish(topic: string, prefix: string, internal: boolean): boolean {
+  if (topic.startsWith('$SYS/')) return false;
+  const local = unprefixTopic(prefix, topic);
+  return internal || local === undefined || !TO_ROBOTS.test(local);
+}
+
 /**
  * An MQTT 3.1.1 broker inside the process (aedes) for the all-in-one mode, on TCP and WebSocket, so robots and
  * browsers connect to Fleet without a separate broker. Production uses Mosquitto or EMQX through `MQTT_URL`.
+ *
+ * Robots connect as the stock TonyPi client does, without credentials. Commands, emergency stops and configuration
+ * can only come from Fleet's own clients, which log in with a secret made for this process.
  *
  * @example
  * const broker = new EmbeddedBroker({ host: '0.0.0.0', port: 1883, wsPort: 9001, logger });
@@ -34,7 +59,26 @@ export class EmbeddedBroker {
   /** Listens on both ports; a taken port stops start-up naming the variable to change. */
   async start(): Promise<{ port: number; wsPort: number }> {
     const { host, logger } = this.options;
-    const aedes = await Aedes.createBroker();
+    const internal = new WeakSet<object>();
+    const secret = Buffer.from(this.options.internalSecret);
+    const aedes = await Aedes.createBroker({
+      authenticate: (client, username, password, done) => {
+        if (username !== INTERNAL_USER) return done(null, true);
+        const given = Buffer.from(password ?? '');
+        const ok = given.length === secret.length && timingSafeEqual(given, secret);
+        if (ok) internal.add(client);
+        done(null, ok);
+      },
+      authorizePublish: (client, packet, done) => {
+        if (mayPublish(packet.topic, this.options.topicPrefix, client !== null && internal.has(client)))
+          return done(null);
+        logger.warn(
+          { clientId: client?.id, topic: packet.topic },
+          'MQTT publish refused: only Fleet may command robots',
+        );
+        done(new Error(`not allowed to publish on ${packet.topic}`));
+      },
+    });
     this.aedes = aedes;
     aedes.on('clientError', (client, error) =>
       logger.debug({ clientId: client.id, err: error.message }, 'MQTT client error'),

@@ -1,17 +1,26 @@
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
 import { HealthRegistry, LOGGER, RESOURCES, SERVICE_NAME, type Resources } from '@fleet/platform';
-import { EmbeddedBroker } from './embedded-broker';
+import { EmbeddedBroker, INTERNAL_USER } from './embedded-broker';
 import { EMBEDDED_BROKER, MQTT_CONNECTION, REDIS_CONNECTION } from './messaging.tokens';
 import { MqttConnection } from './mqtt-connection';
 import { RedisConnection } from './redis-connection';
 
 const EMBEDDED_CONNECT_TIMEOUT_MS = 5_000;
 
+/** The secret Fleet's own clients log in with on the embedded broker; made anew by every process. */
+const internalSecret = randomBytes(24).toString('base64url');
+
 async function startBroker(config: FleetConfig, logger: Logger, resources: Resources): Promise<EmbeddedBroker | null> {
   if (config.mqtt.url) return null;
-  const broker = new EmbeddedBroker({ ...config.mqtt.broker, logger: logger.child({ component: 'mqtt-broker' }) });
+  const broker = new EmbeddedBroker({
+    ...config.mqtt.broker,
+    internalSecret,
+    topicPrefix: config.mqtt.topicPrefix,
+    logger: logger.child({ component: 'mqtt-broker' }),
+  });
   resources.add('mqtt broker', () => broker.close());
   await broker.start();
   return broker;
@@ -30,8 +39,10 @@ async function connectMqtt(
     url,
     // Fixed per service and replica, so a persistent session survives a restart.
     clientId: `fleet-${service}-${config.instanceId}`,
-    username: config.mqtt.username,
-    password: config.mqtt.password,
+    ...(broker
+      ? { username: INTERNAL_USER, password: internalSecret }
+      : { username: config.mqtt.username, password: config.mqtt.password }),
+    topicPrefix: config.mqtt.topicPrefix,
     logger: log,
   });
   resources.add('mqtt', () => connection.close());
