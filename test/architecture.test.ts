@@ -23,7 +23,8 @@ const ALLOWED: [string, string][] = [
 ];
 const OTHERS: [string, string][] = [
   ['apps/api/src/x.ts', 'export const port = process.env.PORT;\n'],
-  ['test/x.test.ts', "it.only('x', () => {\n  expect(1).toBe(1);\n});\n"],
+  // Written in two pieces so that no search for focused tests mistakes this fixture for one.
+  ['test/x.test.ts', `it.${'only'}('x', () => {\n  expect(1).toBe(1);\n});\n`],
 ];
 
 /** The boundaries between apps and libraries are lint rules; these cases prove the rules bite. */
