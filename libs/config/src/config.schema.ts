@@ -31,6 +31,7 @@ export const envSchema = z.object({
   MQTT_HOST: str('0.0.0.0'),
   MQTT_PORT: port(1883),
   MQTT_WS_PORT: port(9001),
+  MQTT_ALLOW_ANONYMOUS: bool(false),
   MQTT_TOPIC_PREFIX: z.preprocess(
     (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
     z
@@ -41,6 +42,7 @@ export const envSchema = z.object({
 
   REDIS_URL: url(['redis', 'rediss']),
   REDIS_KEY_PREFIX: str('fleet:'),
+  EVENTS_MAX_LENGTH: int(100_000, 1_000, 100_000_000),
 
   TELEMETRY_STORE: oneOf(['postgres', 'influxdb'], 'postgres'),
   INFLUX_URL: url(['http', 'https']),
@@ -49,6 +51,20 @@ export const envSchema = z.object({
   INFLUX_TOKEN: optionalStr(),
   INFLUX_USERNAME: optionalStr(),
   INFLUX_PASSWORD: optionalStr(),
+  TELEMETRY_RAW_RETENTION_DAYS: int(7, 1, 3650),
+
+  INGEST_BUFFER_DIR: optionalStr(),
+  INGEST_BUFFER_MAX_MB: int(1024, 1, 1_048_576),
+  INGEST_MEMORY_MAX_MB: int(64, 1, 16_384),
+  INGEST_BATCH_SIZE: int(5_000, 1, 100_000),
+  INGEST_BATCH_WAIT_MS: int(50, 0, 60_000),
+  INGEST_FSYNC_MS: int(100, 0, 60_000),
+  INGEST_MAX_MESSAGE_BYTES: int(262_144, 256, 268_435_455),
+  INGEST_AUTO_REGISTER: bool(true),
+  INGEST_SHARED_SUBSCRIPTION: oneOf(['auto', 'on', 'off'], 'auto'),
+  ROBOT_TIMEZONE: str('UTC'),
+  ROBOT_MAX_CLOCK_SKEW_S: int(300, 0, 31_536_000),
+  ROBOT_MAX_LATE_S: int(86_400, 0, 31_536_000),
 });
 
 export type Env = z.output<typeof envSchema>;
@@ -78,12 +94,22 @@ export function toConfig(env: Env) {
       username: env.MQTT_USERNAME,
       password: env.MQTT_PASSWORD,
       topicPrefix: env.MQTT_TOPIC_PREFIX ?? '',
-      broker: { host: env.MQTT_HOST, port: env.MQTT_PORT, wsPort: env.MQTT_WS_PORT },
+      broker: {
+        host: env.MQTT_HOST,
+        port: env.MQTT_PORT,
+        wsPort: env.MQTT_WS_PORT,
+        /** Admit robots without credentials (the stock TonyPi client); their client id stands for the robot id. */
+        allowAnonymous: env.MQTT_ALLOW_ANONYMOUS,
+      },
     },
     redis: {
       /** Unset: events and live state stay in this process's memory. */
       url: env.REDIS_URL,
       keyPrefix: env.REDIS_KEY_PREFIX,
+    },
+    events: {
+      /** Each event stream is trimmed to about this many entries. */
+      maxLength: env.EVENTS_MAX_LENGTH,
     },
     telemetry: {
       store: env.TELEMETRY_STORE,
@@ -95,6 +121,26 @@ export function toConfig(env: Env) {
         username: env.INFLUX_USERNAME,
         password: env.INFLUX_PASSWORD,
       },
+      /** Raw points kept by the Postgres store; 1-minute rollups are kept indefinitely. */
+      rawRetentionDays: env.TELEMETRY_RAW_RETENTION_DAYS,
+    },
+    ingest: {
+      /** The on-disk buffer: every message is appended here before it is acknowledged. */
+      bufferDir: resolve(env.INGEST_BUFFER_DIR ?? resolve(env.FLEET_DATA_DIR, 'ingest')),
+      bufferMaxBytes: env.INGEST_BUFFER_MAX_MB * 1024 * 1024,
+      memoryMaxBytes: env.INGEST_MEMORY_MAX_MB * 1024 * 1024,
+      batchSize: env.INGEST_BATCH_SIZE,
+      batchWaitMs: env.INGEST_BATCH_WAIT_MS,
+      fsyncMs: env.INGEST_FSYNC_MS,
+      maxMessageBytes: env.INGEST_MAX_MESSAGE_BYTES,
+      autoRegister: env.INGEST_AUTO_REGISTER,
+      sharedSubscription: env.INGEST_SHARED_SUBSCRIPTION,
+    },
+    robots: {
+      /** How timestamps without a zone are read: `UTC`, an offset like `+08:00`, or an IANA zone. */
+      timezone: env.ROBOT_TIMEZONE,
+      maxClockSkewMs: env.ROBOT_MAX_CLOCK_SKEW_S * 1000,
+      maxLateMs: env.ROBOT_MAX_LATE_S * 1000,
     },
   };
 }
