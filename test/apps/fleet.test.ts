@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { FleetModule } from '@apps/fleet/src/fleet.module';
-import { RobotRepository } from '@fleet/database';
-import { EMBEDDED_BROKER, type EmbeddedBroker } from '@fleet/messaging';
+import { DATABASE, RobotCredentialRepository, RobotRepository } from '@fleet/database';
+import { EMBEDDED_BROKER, hashRobotSecret, newRobotSecret, type EmbeddedBroker } from '@fleet/messaging';
 import { PortInUseError } from '@fleet/platform';
 import { getJson, startApp, type HealthBody, type RunningApp } from '../support/app';
 import { robotClient } from '../support/mqtt';
@@ -36,10 +36,17 @@ describe('all-in-one fleet', () => {
     });
     expect(existsSync(join(dir.path, 'postgres', 'PG_VERSION'))).toBe(true);
 
-    // Robots reach the broker over TCP and WebSocket.
+    // Robots reach the broker over TCP and WebSocket with the credentials Fleet issued them, and only with those.
     const broker = running.app.get<EmbeddedBroker>(EMBEDDED_BROKER);
-    const tcp = await robotClient(`mqtt://127.0.0.1:${broker.port}`, 'tonypi_01');
-    const ws = await robotClient(`ws://127.0.0.1:${broker.wsPort}`, 'dashboard');
+    await running.app.get(RobotRepository).create('tonypi_02');
+    const password = newRobotSecret();
+    await new RobotCredentialRepository(running.app.get(DATABASE)).issue('tonypi_02', hashRobotSecret(password), {
+      actor: 'test',
+    });
+    const credentials = { username: 'tonypi_02', password };
+    const tcp = await robotClient(`mqtt://127.0.0.1:${broker.port}`, 'tonypi_02', credentials);
+    const ws = await robotClient(`ws://127.0.0.1:${broker.wsPort}`, 'tonypi_02_ws', credentials);
+    await expect(robotClient(`mqtt://127.0.0.1:${broker.port}`, 'tonypi_01')).rejects.toThrow(/Not authorized/);
     expect(tcp.connected && ws.connected).toBe(true);
     await Promise.all([tcp.endAsync(), ws.endAsync()]);
 

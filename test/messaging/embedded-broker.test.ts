@@ -18,6 +18,8 @@ describe('embedded MQTT broker', () => {
       wsPort,
       internalSecret: SECRET,
       topicPrefix: '',
+      // Robots here connect as the stock TonyPi client does; test/messaging/broker-auth.test.ts covers credentials.
+      allowAnonymous: true,
       logger: captureLogs().logger,
     });
     brokers.push(b);
@@ -59,7 +61,7 @@ describe('embedded MQTT broker', () => {
     const robot = await client(url, 'tonypi_01');
     const intruder = await client(url, 'intruder');
 
-    const commands = await nextMessage(robot, 'tonypi/commands/#', 1_500);
+    const commands = await nextMessage(robot, 'tonypi/commands/broadcast', 1_500);
     intruder.publish('tonypi/commands/broadcast', '{"type":"shutdown"}', { qos: 0 });
     await expect(commands.promise).rejects.toThrow(/no message/);
 

@@ -1,4 +1,4 @@
-import { EmbeddedBroker, MqttConnection, prefixTopic } from '@fleet/messaging';
+import { EmbeddedBroker, INTERNAL_USER, MqttConnection, prefixTopic } from '@fleet/messaging';
 import { captureLogs } from '../support/logs';
 import { nextMessage } from '../support/mqtt';
 import { reportMissingServer, serverUrl, uniqueName } from '../support/servers';
@@ -6,17 +6,26 @@ import { reportMissingServer, serverUrl, uniqueName } from '../support/servers';
 interface BrokerTarget {
   name: string;
   url: () => string;
+  credentials?: { username: string; password: string };
 }
+
+const EMBEDDED_SECRET = 'fleet-secret-for-this-test';
 
 const embedded = new EmbeddedBroker({
   host: '127.0.0.1',
   port: 0,
   wsPort: 0,
-  internalSecret: 'unused',
+  internalSecret: EMBEDDED_SECRET,
   topicPrefix: '',
   logger: captureLogs().logger,
 });
-const targets: BrokerTarget[] = [{ name: 'embedded broker', url: () => `mqtt://127.0.0.1:${embedded.port}` }];
+const targets: BrokerTarget[] = [
+  {
+    name: 'embedded broker',
+    url: () => `mqtt://127.0.0.1:${embedded.port}`,
+    credentials: { username: INTERNAL_USER, password: EMBEDDED_SECRET },
+  },
+];
 const external = serverUrl('MQTT_URL');
 if (external) targets.push({ name: 'MQTT_URL broker', url: () => external });
 else reportMissingServer('MQTT_URL', 'MQTT connection on MQTT_URL broker');
@@ -31,7 +40,13 @@ afterAll(async () => {
 describe.each(targets)('MQTT connection on $name', (target) => {
   const connections: MqttConnection[] = [];
   const connect = (url = target.url(), topicPrefix = '', logs = captureLogs()) => {
-    const c = new MqttConnection({ url, clientId: uniqueName('fleet_test'), topicPrefix, logger: logs.logger });
+    const c = new MqttConnection({
+      url,
+      clientId: uniqueName('fleet_test'),
+      ...target.credentials,
+      topicPrefix,
+      logger: logs.logger,
+    });
     connections.push(c);
     return c;
   };

@@ -1,50 +1,74 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
-import { Aedes } from 'aedes';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { PortInUseError } from '@fleet/platform';
-import { unprefixTopic } from './topics';
+import { FLEET_CLIENT_ID_PREFIX, mayPublish, maySubscribe, robotIdProblem, type BrokerIdentity } from './broker-access';
+import { RobotLogins, type ActiveRobotCredential, type RobotCredentialLookup } from './robot-logins';
 
 export interface EmbeddedBrokerOptions {
   host: string;
   /** Fleet's own clients log in as {@link INTERNAL_USER} with this secret; only they may command robots. */
   internalSecret: string;
-  /** `MQTT_TOPIC_PREFIX`: the topics below are guarded under it. */
+  /** `MQTT_TOPIC_PREFIX`: robots' topics are checked under it. */
   topicPrefix: string;
   /** MQTT over TCP; 0 picks a free port. */
   port: number;
   /** MQTT over WebSocket (any path); 0 picks a free port. */
   wsPort: number;
   logger: Logger;
+  /**
+   * `MQTT_ALLOW_ANONYMOUS`: admit clients without credentials as the robot their client id names. Off by default:
+   * a client id proves nothing, so anyone could then speak for any robot that has no credentials.
+   */
+  allowAnonymous?: boolean;
+  /** Robots' credentials (username = robot id). Without it, no robot can log in with credentials. */
+  robotCredentials?: RobotCredentialLookup;
+  /**
+   * How long a verified robot login is trusted without asking `robotCredentials` again, and how often connected
+   * robots' credentials are checked again: a revoked or replaced credential stops working within this time, and its
+   * connections are closed. Default 30 s.
+   */
+  credentialCacheMs?: number;
+  /** Milliseconds since the epoch; tests pass their own clock. */
+  now?: () => number;
 }
 
 /** The user name Fleet's own MQTT clients log in with on the embedded broker. */
 export const INTERNAL_USER = 'fleet-internal';
 
-/**
- * Topics that carry orders to robots (commands, emergency stop, configuration, scan replies). Robots publish only
- * their answers under them (`.../response`).
- */
-const TO_ROBOTS = /^tonypi\/(commands|emergency_stop|items|config)\/(?!response$)[^/]+$/;
+const DEFAULT_CREDENTIAL_CACHE_MS = 30_000;
 
-/** Whether a publisher may use `topic`: only Fleet itself gives orders to robots. */
-export function mayPublish(topic: string, prefix: string, internal: boolean): boolean {
-  if (topic.startsWith('$SYS/')) return false;
-  const local = unprefixTopic(prefix, topic);
-  return internal || local === undefined || !TO_ROBOTS.test(local);
+/** CONNACK return codes of MQTT 3.1.1. */
+const REFUSED = { identifierRejected: 2, serverUnavailable: 3, badCredentials: 4, notAuthorized: 5 } as const;
+
+type Login = { identity: BrokerIdentity; credential?: ActiveRobotCredential } | { refused: number; reason: string };
+
+/** What the CONNECT packet said that `authenticate` is not told. */
+interface ConnectDetails {
+  clientIdGiven: boolean;
+  willTopic?: string;
 }
 
 /**
  * An MQTT 3.1.1 broker inside the process (aedes) for the all-in-one mode, on TCP and WebSocket, so robots and
  * browsers connect to Fleet without a separate broker. Production uses Mosquitto or EMQX through `MQTT_URL`.
  *
- * Robots connect as the stock TonyPi client does, without credentials. Commands, emergency stops and configuration
- * can only come from Fleet's own clients, which log in with a secret made for this process.
+ * Every client logs in. Fleet's own services use {@link INTERNAL_USER} and a secret made for this process, and may
+ * do anything. A robot logs in with its robot id as username and the secret `fleet robots credentials <id>` issued;
+ * with `allowAnonymous`, a client without credentials is taken for the robot its client id names. A robot may
+ * publish only its own telemetry (see {@link mayPublish}) and read only what is addressed to it
+ * ({@link maySubscribe}).
+ *
+ * What aedes does with a refusal: a refused login gets its CONNACK return code and is closed; a refused SUBSCRIBE is
+ * answered with failure (0x80) for that filter and the connection stays; a refused PUBLISH closes the connection,
+ * since MQTT 3.1.1 has no way to refuse one message. Every refusal is logged at warn, without secrets.
  *
  * @example
- * const broker = new EmbeddedBroker({ host: '0.0.0.0', port: 1883, wsPort: 9001, logger });
+ * const broker = new EmbeddedBroker({ host: '0.0.0.0', port: 1883, wsPort: 9001, internalSecret, topicPrefix: '',
+ *   robotCredentials, logger });
  * const { port } = await broker.start();
  */
 export class EmbeddedBroker {
@@ -53,39 +77,92 @@ export class EmbeddedBroker {
   private http?: HttpServer;
   private wss?: WebSocketServer;
   private ports = { port: 0, wsPort: 0 };
+  private recheck?: NodeJS.Timeout;
 
   constructor(private readonly options: EmbeddedBrokerOptions) {}
 
   /** Listens on both ports; a taken port stops start-up naming the variable to change. */
   async start(): Promise<{ port: number; wsPort: number }> {
-    const { host, logger } = this.options;
-    const internal = new WeakSet<object>();
-    const secret = Buffer.from(this.options.internalSecret);
+    const { host, logger, topicPrefix: prefix } = this.options;
+    const identities = new WeakMap<Client, BrokerIdentity>();
+    const connects = new WeakMap<Client, ConnectDetails>();
+    /** Robots logged in with a credential, checked again every cache period. */
+    const credentialed = new Map<Client, { robotId: string; credential: ActiveRobotCredential }>();
+    const cacheMs = this.options.credentialCacheMs ?? DEFAULT_CREDENTIAL_CACHE_MS;
+    const logins = this.options.robotCredentials
+      ? new RobotLogins(this.options.robotCredentials, cacheMs, this.options.now ?? Date.now, (error) =>
+          logger.warn({ err: errorMessage(error) }, 'could not record a robot login'),
+        )
+      : undefined;
+
     const aedes = await Aedes.createBroker({
+      preConnect: (client, packet, done) => {
+        connects.set(client, { clientIdGiven: packet.clientId !== '', willTopic: packet.will?.topic });
+        done(null, true);
+      },
       authenticate: (client, username, password, done) => {
-        if (username !== INTERNAL_USER) return done(null, true);
-        const given = Buffer.from(password ?? '');
-        const ok = given.length === secret.length && timingSafeEqual(given, secret);
-        if (ok) internal.add(client);
-        done(null, ok);
+        this.login(client, connects.get(client), username, password, logins).then(
+          (login) => {
+            if ('refused' in login) {
+              logger.warn(
+                { clientId: client.id, username, reason: login.reason },
+                `MQTT login refused: ${login.reason}`,
+              );
+              const error = new Error(login.reason) as AuthenticateError;
+              error.returnCode = login.refused;
+              return done(error, false);
+            }
+            identities.set(client, login.identity);
+            if (login.identity.kind === 'robot' && login.credential) {
+              credentialed.set(client, { robotId: login.identity.robotId, credential: login.credential });
+            }
+            done(null, true);
+          },
+          (error: unknown) => {
+            logger.error({ clientId: client.id, username, err: errorMessage(error) }, 'MQTT login failed');
+            const refusal = new Error('credentials cannot be checked now') as AuthenticateError;
+            refusal.returnCode = REFUSED.serverUnavailable;
+            done(refusal, false);
+          },
+        );
       },
       authorizePublish: (client, packet, done) => {
-        if (mayPublish(packet.topic, this.options.topicPrefix, client !== null && internal.has(client)))
-          return done(null);
+        const identity = client ? identities.get(client) : undefined;
+        if (identity && mayPublish(identity, packet.topic, prefix)) return done(null);
         logger.warn(
-          { clientId: client?.id, topic: packet.topic },
-          'MQTT publish refused: only Fleet may command robots',
+          { clientId: client?.id, robotId: robotOf(identity), topic: packet.topic },
+          'MQTT publish refused: a robot publishes only its own telemetry; closing its connection',
         );
         done(new Error(`not allowed to publish on ${packet.topic}`));
       },
+      authorizeSubscribe: (client, subscription, done) => {
+        const identity = identities.get(client);
+        if (identity && maySubscribe(identity, subscription.topic, prefix)) return done(null, subscription);
+        logger.warn(
+          { clientId: client.id, robotId: robotOf(identity), topic: subscription.topic },
+          'MQTT subscription refused: a robot reads only its own topics and the broadcasts',
+        );
+        done(null, null);
+      },
     });
     this.aedes = aedes;
+    aedes.on('clientDisconnect', (client) => credentialed.delete(client));
     aedes.on('clientError', (client, error) =>
       logger.debug({ clientId: client.id, err: error.message }, 'MQTT client error'),
     );
     aedes.on('connectionError', (client, error) =>
       logger.debug({ clientId: client.id, err: error.message }, 'MQTT connection error'),
     );
+
+    if (logins) {
+      let checking = false;
+      this.recheck = setInterval(() => {
+        if (checking) return;
+        checking = true;
+        void this.closeRevoked(credentialed, logins).finally(() => (checking = false));
+      }, cacheMs);
+      this.recheck.unref();
+    }
 
     try {
       const tcp = createServer((socket) => aedes.handle(socket));
@@ -112,6 +189,101 @@ export class EmbeddedBroker {
     }
   }
 
+  /** Who `client` is, or why it may not log in. */
+  private async login(
+    client: Client,
+    connect: ConnectDetails | undefined,
+    username: string | undefined,
+    password: Buffer | undefined,
+    logins: RobotLogins | undefined,
+  ): Promise<Login> {
+    const login = await this.identify(client, connect, username, password, logins);
+    const will = connect?.willTopic;
+    if ('identity' in login && will !== undefined && !mayPublish(login.identity, will, this.options.topicPrefix)) {
+      return { refused: REFUSED.notAuthorized, reason: `its will message is for ${will}, where it may not publish` };
+    }
+    return login;
+  }
+
+  private async identify(
+    client: Client,
+    connect: ConnectDetails | undefined,
+    username: string | undefined,
+    password: Buffer | undefined,
+    logins: RobotLogins | undefined,
+  ): Promise<Login> {
+    if (username === INTERNAL_USER) {
+      const secret = Buffer.from(this.options.internalSecret);
+      const given = password ?? Buffer.alloc(0);
+      return given.length === secret.length && timingSafeEqual(given, secret)
+        ? { identity: { kind: 'fleet' } }
+        : { refused: REFUSED.badCredentials, reason: `wrong secret for ${INTERNAL_USER}` };
+    }
+    // Taking over a service's client id would disconnect the service and inherit its persistent session.
+    if (client.id.startsWith(FLEET_CLIENT_ID_PREFIX)) {
+      return {
+        refused: REFUSED.identifierRejected,
+        reason: `client ids starting with '${FLEET_CLIENT_ID_PREFIX}' belong to Fleet's own services`,
+      };
+    }
+    if (username === undefined) {
+      if (password !== undefined) return { refused: REFUSED.badCredentials, reason: 'a password without a username' };
+      if (!this.options.allowAnonymous) {
+        return {
+          refused: REFUSED.notAuthorized,
+          reason: 'no credentials: robots log in with their robot id and secret (MQTT_ALLOW_ANONYMOUS is off)',
+        };
+      }
+      const problem = connect?.clientIdGiven === false ? 'it is empty' : robotIdProblem(client.id);
+      if (problem) {
+        return {
+          refused: REFUSED.identifierRejected,
+          reason: `without credentials the client id must be a robot id, and '${client.id}' is not: ${problem}`,
+        };
+      }
+      return { identity: { kind: 'robot', robotId: client.id, via: 'anonymous' } };
+    }
+    const problem = robotIdProblem(username);
+    if (problem) {
+      return { refused: REFUSED.badCredentials, reason: `username '${username}' is not a robot id: ${problem}` };
+    }
+    if (!password?.length) return { refused: REFUSED.badCredentials, reason: `no secret for robot '${username}'` };
+    const credential = await logins?.verify(username, password);
+    if (!credential) {
+      return { refused: REFUSED.badCredentials, reason: `no active credential of robot '${username}' has this secret` };
+    }
+    return { identity: { kind: 'robot', robotId: username, via: 'credential' }, credential };
+  }
+
+  /** Closes the connections of robots whose credential was revoked or replaced since they logged in. */
+  private async closeRevoked(
+    credentialed: Map<Client, { robotId: string; credential: ActiveRobotCredential }>,
+    logins: RobotLogins,
+  ): Promise<void> {
+    for (const [client, { robotId, credential }] of credentialed) {
+      if (client.closed) {
+        credentialed.delete(client);
+        continue;
+      }
+      let active: boolean;
+      try {
+        active = await logins.stillActive(robotId, credential);
+      } catch (error) {
+        // The database is away: keep robots connected rather than cut the fleet off; try again next period.
+        this.options.logger.warn({ err: errorMessage(error) }, "could not check connected robots' credentials");
+        return;
+      }
+      if (!active) {
+        credentialed.delete(client);
+        this.options.logger.warn(
+          { clientId: client.id, robotId },
+          "MQTT connection closed: the robot's credential was revoked or replaced",
+        );
+        client.close();
+      }
+    }
+  }
+
   /** The TCP port it listens on (the chosen one when started with 0). */
   get port(): number {
     return this.ports.port;
@@ -132,6 +304,7 @@ export class EmbeddedBroker {
   /** Stops accepting connections, then disconnects every client. */
   async close(): Promise<void> {
     // close() stops new connections at once and resolves when the open ones are gone, which the broker ends.
+    clearInterval(this.recheck);
     const serversClosed = Promise.all([closeServer(this.tcp), closeServer(this.http)]);
     for (const client of this.wss?.clients ?? []) client.terminate();
     this.wss?.close();
@@ -165,4 +338,12 @@ function listenOn(server: Server | HttpServer, port: number, host: string, varia
 function closeServer(server: Server | HttpServer | undefined): Promise<void> {
   if (!server?.listening) return Promise.resolve();
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+function robotOf(identity: BrokerIdentity | undefined): string | undefined {
+  return identity?.kind === 'robot' ? identity.robotId : undefined;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -100,6 +100,36 @@ export class MqttConnection {
     });
   }
 
+  /**
+   * Takes over acknowledgement: each received message (QoS 0 or 1, topic without the prefix) goes to `handler`, and
+   * its PUBACK is sent only when `handler` returns or its promise resolves. The client reads the next message only
+   * then (mqtt.js handles one packet at a time), so a slow handler holds the broker back instead of filling memory.
+   * When `handler` fails, the message is not acknowledged: the connection is dropped and, the session being
+   * persistent, the broker delivers it again after the reconnect.
+   */
+  consume(handler: (message: ReceivedMessage) => void | Promise<void>): void {
+    const client = this.client;
+    client.handleMessage = (packet, callback) => {
+      const topic = unprefixTopic(this.prefix, packet.topic);
+      if (topic === undefined) {
+        callback();
+        return;
+      }
+      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+      const fail = (error: unknown) => {
+        this.logger.error({ err: error, topic }, 'cannot take an MQTT message; reconnecting so the broker resends it');
+        client.stream.destroy();
+      };
+      try {
+        const done = handler({ topic, payload, qos: packet.qos, retain: packet.retain });
+        if (done instanceof Promise) done.then(() => callback(), fail);
+        else callback();
+      } catch (error) {
+        fail(error);
+      }
+    };
+  }
+
   get connected(): boolean {
     return this.client.connected;
   }

@@ -1,0 +1,94 @@
+import { robotIdSchema } from '@fleet/contracts';
+import { unprefixTopic } from './topics';
+
+/**
+ * Who is at the other end of a connection to the embedded broker: one of Fleet's own services, or a robot, known by
+ * its credential or, with `MQTT_ALLOW_ANONYMOUS=true`, only by the client id it chose.
+ *
+ * @example
+ * const robot: BrokerIdentity = { kind: 'robot', robotId: 'tonypi_01', via: 'credential' };
+ */
+export type BrokerIdentity = { kind: 'fleet' } | { kind: 'robot'; robotId: string; via: 'credential' | 'anonymous' };
+
+/** Fleet's services use client ids that start with this; no robot may take one over. */
+export const FLEET_CLIENT_ID_PREFIX = 'fleet-';
+
+/** Topics a robot publishes with its id as the last level. */
+const PUBLISHED_UNDER_ID = ['sensors', 'status', 'servos', 'vision', 'logs', 'job', 'scan'];
+
+/**
+ * Topics the TonyPi client publishes without its id in the topic: any robot may use them, and the id in the payload
+ * says whose they are (ingest checks it).
+ */
+const PUBLISHED_SHARED = new Set([
+  'tonypi/battery',
+  'tonypi/location',
+  'tonypi/commands/response',
+  'tonypi/emergency_stop/response',
+]);
+
+/** Orders for every robot. */
+const BROADCASTS = ['tonypi/commands/broadcast', 'tonypi/emergency_stop/broadcast'];
+
+/**
+ * Ids that would let a robot read shared topics (`tonypi/commands/broadcast` is every robot's, and
+ * `tonypi/commands/response` carries every robot's answers) or pass for Fleet's user on Mosquitto.
+ */
+const RESERVED_ROBOT_IDS = new Set(['broadcast', 'response', 'fleet']);
+
+/**
+ * Why `robotId` cannot log in to the broker as a robot (and so cannot be given credentials), or undefined if it can.
+ *
+ * @example
+ * robotIdProblem('tonypi_01'); // undefined
+ * robotIdProblem('tonypi/01'); // 'letters, digits and _ . : - only'
+ */
+export function robotIdProblem(robotId: string): string | undefined {
+  const parsed = robotIdSchema.safeParse(robotId);
+  if (!parsed.success) return parsed.error.issues.map((issue) => issue.message).join('; ');
+  if (RESERVED_ROBOT_IDS.has(robotId)) return `'${robotId}' is reserved (a shared topic name or Fleet's own user)`;
+  if (robotId.startsWith(FLEET_CLIENT_ID_PREFIX)) {
+    return `ids starting with '${FLEET_CLIENT_ID_PREFIX}' are reserved for Fleet's own MQTT clients`;
+  }
+  return undefined;
+}
+
+/**
+ * Whether `identity` may publish on `topic` (as received, with `MQTT_TOPIC_PREFIX` if any). Fleet publishes anywhere
+ * but `$SYS`; a robot only its own telemetry, under its own id, and the topics that carry no id.
+ */
+export function mayPublish(identity: BrokerIdentity, topic: string, prefix: string): boolean {
+  if (topic.startsWith('$SYS/')) return false;
+  if (identity.kind === 'fleet') return true;
+  const local = unprefixTopic(prefix, topic);
+  if (local === undefined) return false;
+  if (PUBLISHED_SHARED.has(local)) return true;
+  const levels = local.split('/');
+  return (
+    levels.length === 3 &&
+    levels[0] === 'tonypi' &&
+    PUBLISHED_UNDER_ID.includes(levels[1] ?? '') &&
+    levels[2] === identity.robotId
+  );
+}
+
+/**
+ * Whether `identity` may subscribe to `filter` (as sent, with `MQTT_TOPIC_PREFIX` if any). Fleet reads everything;
+ * a robot reads what is addressed to it (`tonypi/<kind>/<its id>`: commands, emergency stop, items, config, and its
+ * own telemetry) and the broadcasts. A wildcard is allowed only when every topic it can match is one of those:
+ * `tonypi/+/tonypi_01` is, `tonypi/commands/+` and `tonypi/#` are not.
+ */
+export function maySubscribe(identity: BrokerIdentity, filter: string, prefix: string): boolean {
+  if (identity.kind === 'fleet') return true;
+  const local = unprefixTopic(prefix, filter);
+  if (local === undefined) return false;
+  const levels = local.split('/');
+  const readable = [['tonypi', '+', identity.robotId], ...BROADCASTS.map((topic) => topic.split('/'))];
+  return readable.some((pattern) => within(levels, pattern));
+}
+
+/** Whether every topic that `filter` matches is matched by `pattern` (both split into levels; `pattern` has no `#`). */
+function within(filter: string[], pattern: string[]): boolean {
+  if (filter.length !== pattern.length) return false;
+  return filter.every((level, i) => level !== '#' && (pattern[i] === '+' || level === pattern[i]));
+}

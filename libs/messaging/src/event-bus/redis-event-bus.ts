@@ -1,0 +1,208 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { RedisConnection } from '../redis-connection';
+import {
+  checkName,
+  encodeEvents,
+  resolveSubscribeOptions,
+  type BusEvent,
+  type EventBus,
+  type SubscribeOptions,
+  type Subscription,
+} from './event-bus';
+import { GroupConsumer, type Claimed, type GroupMember, type StoredEvent } from './group-consumer';
+
+export interface RedisEventBusOptions {
+  redis: RedisConnection;
+  /** `EVENTS_MAX_LENGTH`: each stream is trimmed to about this many events (`XADD ... MAXLEN ~`). */
+  maxLength: number;
+  logger: Logger;
+}
+
+/** The one field of a stream entry: the event's data as JSON. */
+const FIELD = 'data';
+
+/** The key of an event stream: `events:<stream>` under the installation's prefix. */
+export function streamKey(redis: RedisConnection, stream: string): string {
+  return redis.key(`events:${stream}`);
+}
+
+/**
+ * The entries of an XREADGROUP reply for one stream (`[[key, [[id, [field, value, ...] | null], ...]]]`, or null
+ * when nothing came); an entry trimmed from the stream while pending has no fields.
+ */
+export function entriesOfRead(reply: unknown): StoredEvent[] {
+  if (reply === null || reply === undefined) return [];
+  const streams = reply as [string, unknown][];
+  return streams.flatMap(([, entries]) => parseEntries(entries));
+}
+
+/** An XAUTOCLAIM reply: `[next, [[id, fields], ...], deletedIds]` (Redis 7; older servers send no deleted ids). */
+export function entriesOfClaim(reply: unknown): Claimed {
+  const [next, entries, deleted] = reply as [string, unknown, string[] | undefined];
+  return { next, events: parseEntries(entries), trimmed: deleted ?? [] };
+}
+
+function parseEntries(entries: unknown): StoredEvent[] {
+  return (entries as [string, string[] | null][]).map(([id, fields]) => {
+    const at = fields ? fields.indexOf(FIELD) : -1;
+    return { id, payload: fields && at >= 0 && at % 2 === 0 ? (fields[at + 1] ?? null) : null };
+  });
+}
+
+/**
+ * The {@link EventBus} on Redis Streams: one stream per event stream, consumer groups for subscribers. Publishing
+ * goes through the shared connection; each subscription reads on a connection of its own, because a blocking
+ * XREADGROUP holds the connection it runs on.
+ */
+export class RedisEventBus implements EventBus {
+  private readonly subscriptions = new Set<GroupConsumer<unknown>>();
+  private closed = false;
+
+  constructor(private readonly options: RedisEventBusOptions) {
+    if (!Number.isSafeInteger(options.maxLength) || options.maxLength < 1) {
+      throw new RangeError(`maxLength must be a positive integer, got ${options.maxLength}`);
+    }
+  }
+
+  async publish(stream: string, data: readonly unknown[]): Promise<string[]> {
+    checkName('stream', stream);
+    if (this.closed) throw new Error('the event bus is closed');
+    const payloads = encodeEvents(stream, data);
+    if (payloads.length === 0) return [];
+    const key = streamKey(this.options.redis, stream);
+    // MULTI: one round trip, and the batch lands whole or not at all.
+    const transaction = this.options.redis.client.multi();
+    for (const payload of payloads) transaction.xadd(key, 'MAXLEN', '~', this.options.maxLength, '*', FIELD, payload);
+    let results: [Error | null, unknown][] | null;
+    try {
+      results = await transaction.exec();
+    } catch (error) {
+      throw new Error(`could not publish ${payloads.length} events to ${stream}`, { cause: error });
+    }
+    const failed = results?.find(([error]) => error !== null)?.[0];
+    if (!results || failed) {
+      throw new Error(`could not publish ${payloads.length} events to ${stream}`, { cause: failed ?? undefined });
+    }
+    return results.map(([, id]) => String(id));
+  }
+
+  subscribe<T>(
+    stream: string,
+    group: string,
+    consumer: string,
+    handler: (events: BusEvent<T>[]) => Promise<void>,
+    options?: SubscribeOptions,
+  ): Subscription {
+    checkName('stream', stream);
+    checkName('group', group);
+    checkName('consumer', consumer);
+    const resolved = resolveSubscribeOptions(options);
+    if (this.closed) throw new Error('the event bus is closed');
+    const { redis, logger } = this.options;
+    const connection = redis.client.duplicate({ connectionName: `fleet:events:${group}:${consumer}` });
+    // The consumer logs what fails; without a listener ioredis would print connection errors itself.
+    connection.on('error', () => undefined);
+    const member = new RedisGroupMember(connection, streamKey(redis, stream), group, consumer, resolved.from);
+    const subscription = new GroupConsumer<T>(member, {
+      stream,
+      group,
+      consumer,
+      handler,
+      options: resolved,
+      logger,
+      now: Date.now,
+    });
+    const tracked = subscription as GroupConsumer<unknown>;
+    this.subscriptions.add(tracked);
+    return {
+      ready: subscription.ready,
+      close: async () => {
+        await subscription.close();
+        this.subscriptions.delete(tracked);
+      },
+    };
+  }
+
+  /** Closes the subscriptions and their connections; the shared connection is closed by its owner. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    this.subscriptions.clear();
+  }
+}
+
+class RedisGroupMember implements GroupMember {
+  constructor(
+    private readonly connection: Redis,
+    private readonly key: string,
+    private readonly group: string,
+    private readonly consumer: string,
+    private readonly from: 'end' | 'beginning',
+  ) {}
+
+  async join(): Promise<void> {
+    try {
+      await this.connection.xgroup('CREATE', this.key, this.group, this.from === 'end' ? '$' : '0', 'MKSTREAM');
+    } catch (error) {
+      if (!(error instanceof Error && error.message.startsWith('BUSYGROUP'))) throw error;
+    }
+  }
+
+  async pending(count: number): Promise<StoredEvent[]> {
+    const reply = await this.connection.xreadgroup(
+      'GROUP',
+      this.group,
+      this.consumer,
+      'COUNT',
+      count,
+      'STREAMS',
+      this.key,
+      '0',
+    );
+    return entriesOfRead(reply);
+  }
+
+  async claim(cursor: string, count: number, minIdleMs: number): Promise<Claimed> {
+    const reply = await this.connection.xautoclaim(
+      this.key,
+      this.group,
+      this.consumer,
+      minIdleMs,
+      cursor,
+      'COUNT',
+      count,
+    );
+    return entriesOfClaim(reply);
+  }
+
+  async next(count: number, blockMs: number): Promise<StoredEvent[]> {
+    const reply = await this.connection.xreadgroup(
+      'GROUP',
+      this.group,
+      this.consumer,
+      'COUNT',
+      count,
+      'BLOCK',
+      blockMs,
+      'STREAMS',
+      this.key,
+      '>',
+    );
+    return entriesOfRead(reply);
+  }
+
+  async ack(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.connection.xack(this.key, this.group, ...ids);
+  }
+
+  isMissingGroup(error: unknown): boolean {
+    return error instanceof Error && error.message.startsWith('NOGROUP');
+  }
+
+  close(): Promise<void> {
+    // disconnect(), not quit(): a blocking read would hold quit() until it times out.
+    this.connection.disconnect();
+    return Promise.resolve();
+  }
+}
