@@ -20,6 +20,8 @@ const FLEET_TABLES = [
   'refresh_tokens',
   'audit_entries',
   'telemetry_rollups',
+  'telemetry_points',
+  'dead_letters',
   'fleet_adopted_tables',
 ].sort();
 

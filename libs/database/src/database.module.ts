@@ -7,6 +7,8 @@ import { connectDatabase, type DatabaseConnection } from './connection';
 import { DATABASE, DATABASE_CONNECTION } from './database.tokens';
 import { SchemaMigrator } from './migrator';
 import { AlertThresholdRepository } from './repositories/alert-threshold.repository';
+import { ConnectionLogRepository } from './repositories/connection-log.repository';
+import { DeadLetterRepository } from './repositories/dead-letter.repository';
 import { RobotRepository } from './repositories/robot.repository';
 import { SystemLogRepository } from './repositories/system-log.repository';
 import { UserRepository } from './repositories/user.repository';
@@ -57,7 +59,14 @@ class DatabaseHealth {
   }
 }
 
-const repositories = [RobotRepository, UserRepository, AlertThresholdRepository, SystemLogRepository];
+const repositories = [
+  RobotRepository,
+  UserRepository,
+  AlertThresholdRepository,
+  SystemLogRepository,
+  DeadLetterRepository,
+  ConnectionLogRepository,
+];
 
 /**
  * PostgreSQL for a service: connects (or starts the embedded server), applies pending migrations unless

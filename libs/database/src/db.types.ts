@@ -115,6 +115,8 @@ export interface SystemLogsTable {
   robot_id: string | null;
   details: NullableJson<Record<string, unknown>>;
   timestamp: GeneratedTimestamp;
+  /** Set on rows made from a robot's message, so reading the message again adds nothing. */
+  message_key: string | null;
 }
 
 // ---- Tables Fleet adds for what the other systems it replaces need ----
@@ -161,6 +163,21 @@ export interface RobotConnectionLogsTable {
   event: ConnectionEvent;
   timestamp: GeneratedTimestamp;
   details: NullableJson<Record<string, unknown>>;
+  message_key: string | null;
+}
+
+/** A message ingest rejected, with why. */
+export interface DeadLettersTable {
+  id: BigIntId;
+  message_key: string;
+  received_at: Timestamp;
+  topic: string;
+  robot_id: string | null;
+  reason: string;
+  detail: string;
+  payload: string;
+  payload_bytes: number;
+  created_at: GeneratedTimestamp;
 }
 
 export type MissionType = 'pickup' | 'delivery' | 'patrol' | 'maintenance' | 'emergency' | 'custom';
@@ -258,6 +275,15 @@ export interface TelemetryRollupsTable {
   last_time: Timestamp;
 }
 
+/** Raw points of the Postgres telemetry store, partitioned by day (see the migration). */
+export interface TelemetryPointsTable {
+  robot_id: string;
+  measurement: string;
+  series: Defaulted<string>;
+  time: Timestamp;
+  fields: Json<Record<string, number | string | boolean>>;
+}
+
 /** Every table Fleet keeps in PostgreSQL. */
 export interface DB {
   users: UsersTable;
@@ -276,4 +302,6 @@ export interface DB {
   refresh_tokens: RefreshTokensTable;
   audit_entries: AuditEntriesTable;
   telemetry_rollups: TelemetryRollupsTable;
+  dead_letters: DeadLettersTable;
+  telemetry_points: TelemetryPointsTable;
 }

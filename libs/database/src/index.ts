@@ -6,6 +6,19 @@ export { EmbeddedPostgres, EmbeddedPostgresError } from './embedded-postgres';
 export { DEFAULT_THRESHOLDS } from './migrations/20261122010500-default-thresholds';
 export { MigrationError, SchemaMigrator, type MigrationState } from './migrator';
 export { AlertThresholdRepository, type AlertThreshold } from './repositories/alert-threshold.repository';
+export { ConnectionLogRepository, type NewConnectionLog } from './repositories/connection-log.repository';
+export {
+  DEAD_LETTER_PAYLOAD_BYTES,
+  DeadLetterRepository,
+  type DeadLetter,
+  type DeadLetterQuery,
+  type NewDeadLetter,
+} from './repositories/dead-letter.repository';
+export {
+  RobotCredentialRepository,
+  type CredentialActor,
+  type RobotCredential,
+} from './repositories/robot-credential.repository';
 export { RobotRepository, type Robot, type RobotFields, type RobotSighting } from './repositories/robot.repository';
 export { SystemLogRepository, type NewLogEntry, type SystemLog } from './repositories/system-log.repository';
 export { UserRepository, type NewUser, type User } from './repositories/user.repository';

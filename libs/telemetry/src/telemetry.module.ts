@@ -1,24 +1,95 @@
-import { Inject, Injectable, Module } from '@nestjs/common';
+import { Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
 import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
-import { HealthRegistry } from '@fleet/platform';
+import { DATABASE, DatabaseModule, type DB } from '@fleet/database';
+import { HealthRegistry, LOGGER, RESOURCES, type Resources } from '@fleet/platform';
 import { InfluxHttp } from './influx-http';
+import { InfluxTelemetryStore } from './influx-telemetry.store';
+import { PostgresTelemetryStore } from './postgres-telemetry.store';
+import type { TelemetryStore } from './telemetry-store';
 
 /** Injection token for the {@link InfluxHttp} client, or null when telemetry lives in Postgres. */
 export const INFLUX = Symbol('INFLUX');
+/** Injection token for the process's {@link TelemetryStore}. */
+export const TELEMETRY_STORE = Symbol('TELEMETRY_STORE');
 
+const PREPARE_RETRY_MS = 5_000;
+const MAINTAIN_EVERY_MS = 60 * 60 * 1000;
+
+function createStore(config: FleetConfig, influx: InfluxHttp | null, db: Kysely<DB>): TelemetryStore {
+  if (influx) return new InfluxTelemetryStore(influx, config.telemetry.influx);
+  return new PostgresTelemetryStore(db, { rawRetentionDays: config.telemetry.rawRetentionDays });
+}
+
+/**
+ * Prepares the store (InfluxDB database and retention policy, or today's partitions) and keeps it prepared: an
+ * InfluxDB that is down at start is prepared when it comes up (writes wait meanwhile); Postgres partitions are
+ * created ahead and dropped past retention every hour.
+ */
 @Injectable()
-class TelemetryHealth {
-  constructor(@Inject(INFLUX) influx: InfluxHttp | null, @Inject(HealthRegistry) health: HealthRegistry) {
-    if (influx)
-      health.register({ name: 'influxdb', check: async () => ({ target: influx.target, ...(await influx.ping()) }) });
+class TelemetryLifecycle implements OnApplicationBootstrap {
+  private timer?: NodeJS.Timeout;
+  private prepared = false;
+  private readonly log: Logger;
+
+  constructor(
+    @Inject(TELEMETRY_STORE) private readonly store: TelemetryStore,
+    @Inject(INFLUX) influx: InfluxHttp | null,
+    @Inject(HealthRegistry) health: HealthRegistry,
+    @Inject(RESOURCES) resources: Resources,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'telemetry' });
+    const name = influx ? 'influxdb' : 'telemetry_store';
+    health.register({
+      name,
+      check: async () => {
+        const details = await this.store.ping();
+        if (!this.prepared) throw new Error(`${this.store.target} is reachable but not prepared yet`);
+        return { target: this.store.target, ...details };
+      },
+    });
+    resources.add(
+      'telemetry maintenance',
+      () => Promise.resolve(clearTimeout(this.timer)),
+      () => clearTimeout(this.timer),
+    );
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.prepare(true);
+  }
+
+  private async prepare(first: boolean): Promise<void> {
+    try {
+      if (this.store instanceof PostgresTelemetryStore) await this.store.maintain(new Date());
+      else await this.store.prepare();
+      if (!this.prepared) this.log.info({ target: this.store.target }, 'telemetry store ready');
+      this.prepared = true;
+      this.schedule(MAINTAIN_EVERY_MS);
+    } catch (error) {
+      // Postgres is this process's own database, already migrated: failing here is a real fault.
+      if (first && this.store instanceof PostgresTelemetryStore) throw error;
+      this.log.warn({ err: error, target: this.store.target }, 'cannot prepare the telemetry store; retrying');
+      this.schedule(this.prepared ? MAINTAIN_EVERY_MS : PREPARE_RETRY_MS);
+    }
+  }
+
+  private schedule(ms: number): void {
+    if (this.store instanceof InfluxTelemetryStore && this.prepared) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.prepare(false), ms);
+    this.timer.unref();
   }
 }
 
 /**
  * Where time series go: InfluxDB when `TELEMETRY_STORE=influxdb` (reported as `influxdb` in `/health`), else the
- * same PostgreSQL as the entities.
+ * same PostgreSQL as the entities (`telemetry_store`).
  */
 @Module({
+  imports: [DatabaseModule],
   providers: [
     {
       provide: INFLUX,
@@ -28,8 +99,9 @@ class TelemetryHealth {
       },
       inject: [FLEET_CONFIG],
     },
-    TelemetryHealth,
+    { provide: TELEMETRY_STORE, useFactory: createStore, inject: [FLEET_CONFIG, INFLUX, DATABASE] },
+    TelemetryLifecycle,
   ],
-  exports: [INFLUX],
+  exports: [INFLUX, TELEMETRY_STORE],
 })
 export class TelemetryModule {}

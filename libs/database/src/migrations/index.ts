@@ -5,6 +5,8 @@ import * as commandsAndMissions from './20261122010200-commands-and-missions';
 import * as securityAndAudit from './20261122010300-security-and-audit';
 import * as telemetryRollups from './20261122010400-telemetry-rollups';
 import * as defaultThresholds from './20261122010500-default-thresholds';
+import * as telemetryPoints from './20261122020000-telemetry-points';
+import * as deadLetters from './20261122020100-dead-letters';
 
 /**
  * Every migration, by name. Names start with a UTC timestamp so they sort in the order they must run.
@@ -17,4 +19,6 @@ export const migrations: Record<string, Migration> = {
   '20261122010300-security-and-audit': securityAndAudit,
   '20261122010400-telemetry-rollups': telemetryRollups,
   '20261122010500-default-thresholds': defaultThresholds,
+  '20261122020000-telemetry-points': telemetryPoints,
+  '20261122020100-dead-letters': deadLetters,
 };

@@ -15,6 +15,8 @@ export interface NewLogEntry {
   details?: Record<string, unknown> | null;
   /** Defaults to now. */
   timestamp?: Date;
+  /** Set for entries made from a robot's message: an entry with a key already stored is not added again. */
+  message_key?: string;
 }
 
 export interface LogQuery {
@@ -38,11 +40,12 @@ export class SystemLogRepository {
     return this.db.insertInto('system_logs').values(this.toRow(entry)).returning(COLUMNS).executeTakeFirstOrThrow();
   }
 
-  async insertMany(entries: NewLogEntry[]): Promise<number> {
+  async insertMany(entries: readonly NewLogEntry[]): Promise<number> {
     if (entries.length === 0) return 0;
     const result = await this.db
       .insertInto('system_logs')
       .values(entries.map((e) => this.toRow(e)))
+      .onConflict((oc) => oc.column('message_key').where('message_key', 'is not', null).doNothing())
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0n);
   }
@@ -110,6 +113,7 @@ export class SystemLogRepository {
       robot_id: entry.robot_id ?? null,
       details: jsonb(entry.details ?? null),
       ...(entry.timestamp && { timestamp: entry.timestamp }),
+      message_key: entry.message_key ?? null,
     };
   }
 }
