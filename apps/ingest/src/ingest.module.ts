@@ -1,12 +1,74 @@
+import { join } from 'node:path';
 import { Module } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
 import { DatabaseModule } from '@fleet/database';
-import { MessagingModule } from '@fleet/messaging';
+import { MessagingModule, MQTT_CONNECT, type MqttConnect } from '@fleet/messaging';
+import { LOGGER, RESOURCES, type Resources } from '@fleet/platform';
 import { TelemetryModule } from '@fleet/telemetry';
+import { MessageLog } from './buffer/message-log';
+import { IngestMetrics } from './ingest.metrics';
+import { INGEST_FILTERS, receiveInto, subscriptionFilters } from './ingest.receiver';
+import { INGEST_BUFFER, INGEST_MQTT } from './ingest.tokens';
+import { IngestWriter } from './ingest.writer';
+import { RobotRegistry } from './robot-registry';
+
+/** Each replica keeps its own buffer, named like its MQTT session, so a restart finds what it left. */
+function openBuffer(config: FleetConfig, logger: Logger, resources: Resources): MessageLog {
+  const dir = join(config.ingest.bufferDir, config.instanceId.replace(/[^A-Za-z0-9_.-]/g, '_'));
+  const buffer = MessageLog.open({
+    dir,
+    maxBytes: config.ingest.bufferMaxBytes,
+    memoryMaxBytes: config.ingest.memoryMaxBytes,
+    fsyncMs: config.ingest.fsyncMs,
+    logger: logger.child({ component: 'ingest-buffer' }),
+  });
+  resources.add(
+    'ingest buffer',
+    () => Promise.resolve(buffer.close()),
+    () => buffer.close(),
+  );
+  return buffer;
+}
+
+/**
+ * Ingest's own session (the service's shared connection keeps `fleet-ingest-<instance>`): fixed per replica, so
+ * the broker keeps its messages across a restart.
+ */
+async function connectIngest(
+  connect: MqttConnect,
+  buffer: MessageLog,
+  config: FleetConfig,
+  metrics: IngestMetrics,
+  logger: Logger,
+) {
+  const mqtt = await connect(`fleet-ingest-${config.instanceId}-robots`, (connection) =>
+    connection.consume(receiveInto(buffer, config, metrics)),
+  );
+  const filters = subscriptionFilters(config, mqtt, INGEST_FILTERS);
+  // A persistent session keeps the subscription; subscribing again on every start is harmless and covers new topics.
+  mqtt.client.subscribe(filters, { qos: 1 }, (error) => {
+    if (error) logger.error({ err: error, filters }, 'cannot subscribe to robot topics');
+    else logger.info({ filters }, 'subscribed to robot topics');
+  });
+  return mqtt;
+}
 
 /**
  * Turns what robots publish over MQTT into time series, entity updates, live state and events.
  */
 @Module({
   imports: [DatabaseModule, MessagingModule, TelemetryModule],
+  providers: [
+    IngestMetrics,
+    RobotRegistry,
+    { provide: INGEST_BUFFER, useFactory: openBuffer, inject: [FLEET_CONFIG, LOGGER, RESOURCES] },
+    {
+      provide: INGEST_MQTT,
+      useFactory: connectIngest,
+      inject: [MQTT_CONNECT, INGEST_BUFFER, FLEET_CONFIG, IngestMetrics, LOGGER],
+    },
+    IngestWriter,
+  ],
 })
 export class IngestModule {}

@@ -1,0 +1,100 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { sql, type Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { ConnectionLogRepository, DATABASE, RobotRepository, type DB } from '@fleet/database';
+import { LOGGER } from '@fleet/platform';
+import type { IngestPlan, RegistryView } from './batch-planner';
+import { writeIsolating } from './isolate';
+
+interface Known {
+  status?: string;
+  sightingAt?: number;
+}
+
+const RELOAD_MS = 60_000;
+/** Sightings written at once, so a batch from many robots does not take the whole pool. */
+const WRITE_CONCURRENCY = 4;
+
+/**
+ * The robots ingest knows, kept in memory so a message never waits for a lookup; refreshed from Postgres every
+ * minute (robots registered or removed through the API). Writes what a batch learnt about robots: registrations,
+ * `last_seen`, status, IP and camera URL, and connection events.
+ */
+@Injectable()
+export class RobotRegistry implements RegistryView {
+  private known = new Map<string, Known>();
+  private loadedAt = 0;
+  private readonly log: Logger;
+
+  constructor(
+    @Inject(DATABASE) private readonly db: Kysely<DB>,
+    @Inject(RobotRepository) private readonly robots: RobotRepository,
+    @Inject(ConnectionLogRepository) private readonly connections: ConnectionLogRepository,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'robot-registry' });
+  }
+
+  isKnown(robotId: string): boolean {
+    return this.known.has(robotId);
+  }
+
+  status(robotId: string): string | undefined {
+    return this.known.get(robotId)?.status;
+  }
+
+  sightingWrittenAt(robotId: string): number | undefined {
+    return this.known.get(robotId)?.sightingAt;
+  }
+
+  get size(): number {
+    return this.known.size;
+  }
+
+  /** Loads the registered robots (active ones) when the copy is older than a minute. */
+  async refresh(now = Date.now()): Promise<void> {
+    if (now - this.loadedAt < RELOAD_MS) return;
+    const rows = await this.db
+      .selectFrom('robots')
+      .select(['robot_id', 'status', sql<Date | null>`last_seen`.as('last_seen')])
+      .where('is_active', '=', true)
+      .execute();
+    const next = new Map<string, Known>();
+    for (const row of rows) {
+      const previous = this.known.get(row.robot_id);
+      next.set(row.robot_id, { status: row.status, sightingAt: previous?.sightingAt });
+    }
+    this.known = next;
+    this.loadedAt = now;
+  }
+
+  /** Writes the plan's robot changes; safe to repeat (sightings never move backwards, events are keyed). */
+  async apply(plan: IngestPlan, refused: (table: string) => (row: unknown, error: unknown) => void): Promise<void> {
+    const sightings = [...plan.sightings];
+    for (let i = 0; i < sightings.length; i += WRITE_CONCURRENCY) {
+      await Promise.all(
+        sightings.slice(i, i + WRITE_CONCURRENCY).map((entry) =>
+          writeIsolating(
+            [entry],
+            async ([[robotId, sighting]]) => {
+              const { created } = await this.robots.recordSighting(robotId, sighting);
+              if (created) this.log.info({ robotId }, 'robot registered on its first message');
+            },
+            refused('robots'),
+          ),
+        ),
+      );
+    }
+    await writeIsolating(
+      plan.connectionEvents,
+      (rows) => this.connections.insertMany(rows),
+      refused('robot_connection_logs'),
+    );
+    for (const [robotId, sighting] of sightings) {
+      const entry = this.known.get(robotId) ?? {};
+      entry.sightingAt = Math.max(entry.sightingAt ?? 0, sighting.at.getTime());
+      if (sighting.status) entry.status = sighting.status;
+      this.known.set(robotId, entry);
+    }
+  }
+}
