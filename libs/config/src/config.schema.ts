@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { assertRobotTimezone } from '@fleet/contracts';
 import { bool, influxDuration, int, oneOf, optionalStr, port, str, url } from './env';
 
 /**
@@ -62,7 +63,13 @@ export const envSchema = z.object({
   INGEST_MAX_MESSAGE_BYTES: int(262_144, 256, 268_435_455),
   INGEST_AUTO_REGISTER: bool(true),
   INGEST_SHARED_SUBSCRIPTION: oneOf(['auto', 'on', 'off'], 'auto'),
-  ROBOT_TIMEZONE: str('UTC'),
+  ROBOT_TIMEZONE: str('UTC').superRefine((zone, ctx) => {
+    try {
+      assertRobotTimezone(zone);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    }
+  }),
   ROBOT_MAX_CLOCK_SKEW_S: int(300, 0, 31_536_000),
   ROBOT_MAX_LATE_S: int(86_400, 0, 31_536_000),
 });

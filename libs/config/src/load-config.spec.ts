@@ -17,7 +17,12 @@ describe('loadConfig', () => {
     expect(config.http).toEqual({ host: '0.0.0.0', port: 3000 });
     expect(config.database.url).toBeUndefined();
     expect(config.mqtt.url).toBeUndefined();
-    expect(config.mqtt.broker).toEqual({ host: '0.0.0.0', port: 1883, wsPort: 9001 });
+    expect(config.mqtt.broker).toEqual({ host: '0.0.0.0', port: 1883, wsPort: 9001, allowAnonymous: false });
+    expect(config.ingest).toMatchObject({
+      bufferDir: resolve('./data/ingest'),
+      maxMessageBytes: 262_144,
+      autoRegister: true,
+    });
     expect(config.redis.url).toBeUndefined();
     expect(config.telemetry.store).toBe('postgres');
     expect(config.dataDir).toBe(resolve('./data'));
@@ -87,5 +92,13 @@ describe('loadConfig', () => {
   it('accepts the usual spellings of booleans', () => {
     expect(loadConfig({ DATABASE_MIGRATE_ON_START: 'no' }).database.migrateOnStart).toBe(false);
     expect(loadConfig({ DATABASE_MIGRATE_ON_START: 'TRUE' }).database.migrateOnStart).toBe(true);
+  });
+});
+
+describe('ROBOT_TIMEZONE', () => {
+  it('takes UTC, an offset or an IANA zone, and names the variable when it is none of them', () => {
+    expect(loadConfig({ ROBOT_TIMEZONE: '+08:00' }).robots.timezone).toBe('+08:00');
+    expect(loadConfig({ ROBOT_TIMEZONE: 'Asia/Kuala_Lumpur' }).robots.timezone).toBe('Asia/Kuala_Lumpur');
+    expect(() => loadConfig({ ROBOT_TIMEZONE: 'Mars/Olympus' })).toThrow(/ROBOT_TIMEZONE/);
   });
 });
