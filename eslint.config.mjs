@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 
 const APPS = ['ingest', 'alerting', 'jobs', 'reports', 'api', 'fleet', 'cli'];
 
-const LIBS = ['config', 'contracts', 'database', 'messaging', 'platform', 'telemetry'];
+const LIBS = ['config', 'contracts', 'database', 'messaging', 'platform', 'simulator', 'telemetry'];
 
 /** Imports that cross a boundary, with why they are refused. */
 const noLibsByPath = {

@@ -2,6 +2,9 @@ import { Command, CommanderError } from 'commander';
 import pino from 'pino';
 import { ConfigError, loadConfig, type FleetConfig } from '@fleet/config';
 import { connectDatabase, SchemaMigrator, type DatabaseConnection } from '@fleet/database';
+import { registerDocsCommand } from './docs.command';
+import { registerRobotsCommand } from './robots.command';
+import { registerSimulateCommand } from './simulate.command';
 
 export interface CliIo {
   /** The environment to configure from; the process's own when omitted. */
@@ -23,21 +26,24 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description('list every migration, applied or pending')
     .action(async () => {
       ran = true;
-      await withDatabase(io, (m) => status(m, io));
+      await withDatabase(io, (c) => status(new SchemaMigrator(c.db), io));
     });
   db.command('migrate')
     .description('apply pending migrations, one transaction each')
     .action(async () => {
       ran = true;
-      await withDatabase(io, (m) => migrate(m, io));
+      await withDatabase(io, (c) => migrate(new SchemaMigrator(c.db), io));
     });
   db.command('down')
     .description('revert the latest applied migration (drops what it created)')
     .option('--all', 'revert every applied migration, newest first')
     .action(async (options: { all?: boolean }) => {
       ran = true;
-      await withDatabase(io, (m) => down(m, io, options.all === true));
+      await withDatabase(io, (c) => down(new SchemaMigrator(c.db), io, options.all === true));
     });
+  registerRobotsCommand(program, { io, ran: () => (ran = true), withDatabase });
+  registerSimulateCommand(program, { io, ran: () => (ran = true) });
+  registerDocsCommand(program, io, () => (ran = true));
 
   try {
     await program.parseAsync(argv, { from: 'user' });
@@ -53,7 +59,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-async function withDatabase(io: CliIo, work: (migrator: SchemaMigrator) => Promise<void>): Promise<void> {
+async function withDatabase(
+  io: CliIo,
+  work: (connection: DatabaseConnection, config: FleetConfig) => Promise<void>,
+): Promise<void> {
   const config: FleetConfig = loadConfig(io.env);
   // Only warnings and errors: the command's own output is the answer.
   const logger = pino({ level: 'warn', base: { service: 'cli' } }, { write: (line: string) => io.err(line) });
@@ -67,7 +76,7 @@ async function withDatabase(io: CliIo, work: (migrator: SchemaMigrator) => Promi
       attachToRunning: true,
     });
     io.out(`database: ${connection.target} (${connection.mode})\n`);
-    await work(new SchemaMigrator(connection.db));
+    await work(connection, config);
   } finally {
     await connection?.close();
   }

@@ -98,13 +98,25 @@ export async function listen(app: NestFastifyApplication, config: FleetConfig): 
   return typeof address === 'object' && address ? address.port : config.http.port;
 }
 
+/** What a process adds to its services once it listens (the all-in-one's simulated robots). */
+export interface ServiceHooks {
+  /**
+   * Runs once the process listens; a failure stops start-up. What it returns runs first on shutdown, before the
+   * services stop.
+   */
+  onReady?: (
+    app: NestFastifyApplication,
+    context: { config: FleetConfig; logger: Logger },
+  ) => Promise<(() => Promise<void>) | undefined>;
+}
+
 /**
  * Starts one Fleet process: reads the configuration (a bad variable stops it with a message naming the variable),
  * boots `root`, listens, and shuts down cleanly on SIGINT/SIGTERM, also one that arrives during start-up: services
  * finish their work, then connections and embedded servers close. A second Ctrl-C, or a shutdown longer than
  * `SHUTDOWN_TIMEOUT_MS`, exits at once, still stopping the embedded database server.
  */
-export async function runService(service: string, root: Type): Promise<void> {
+export async function runService(service: string, root: Type, hooks: ServiceHooks = {}): Promise<void> {
   let config: FleetConfig;
   try {
     config = loadConfig();
@@ -116,9 +128,12 @@ export async function runService(service: string, root: Type): Promise<void> {
   const resources = new Resources();
   const began = Date.now();
   let app: NestFastifyApplication | undefined;
+  let stopAdded: (() => Promise<void>) | undefined;
   const starting = (async () => {
     app = await createServiceApp(root, { service, config, logger, resources });
-    return listen(app, config);
+    const port = await listen(app, config);
+    stopAdded = await hooks.onReady?.(app, { config, logger });
+    return port;
   })();
   const shutdown = installShutdown({
     logger,
@@ -126,6 +141,7 @@ export async function runService(service: string, root: Type): Promise<void> {
     timeoutMs: config.shutdownTimeoutMs,
     close: async () => {
       await starting.catch(() => undefined);
+      await stopAdded?.().catch((error: unknown) => logger.error({ err: error }, 'could not stop what was started'));
       await app?.close();
     },
   });

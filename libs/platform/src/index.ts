@@ -1,4 +1,4 @@
-export { createServiceApp, listen, runService, type ServiceOptions } from './bootstrap';
+export { createServiceApp, listen, runService, type ServiceHooks, type ServiceOptions } from './bootstrap';
 export { HealthRegistry, type DependencyCheck, type HealthDetails } from './health.registry';
 export { HostModule } from './host.module';
 export { currentLogContext, withLogContext, type LogContext } from './log-context';
