@@ -5,19 +5,24 @@ import { IngestModule } from '@apps/ingest/src/ingest.module';
 import { JobsModule } from '@apps/jobs/src/jobs.module';
 import { ReportsModule } from '@apps/reports/src/reports.module';
 import { freePort } from '@fleet/platform';
+import { eventually } from '../support/eventually';
 import { getJson, startApp, type HealthBody, type RunningApp } from '../support/app';
 import { DatabaseFactory, embeddedTarget } from '../support/database';
 import { reportMissingServer, serverUrl, uniqueName, type ServerVariable } from '../support/servers';
 
-type Dependency = 'database' | 'mqtt' | 'mqtt_broker' | 'redis' | 'influxdb';
+type Dependency = 'database' | 'mqtt' | 'mqtt_broker' | 'redis' | 'influxdb' | 'telemetry_store' | 'ingest';
 
 /** Each service with the dependencies its /health must report, as it boots alone in production. */
 const SERVICES: { name: string; root: Type; uses: Dependency[] }[] = [
-  { name: 'ingest', root: IngestModule, uses: ['database', 'mqtt', 'mqtt_broker', 'redis', 'influxdb'] },
+  {
+    name: 'ingest',
+    root: IngestModule,
+    uses: ['database', 'mqtt', 'mqtt_broker', 'redis', 'influxdb', 'telemetry_store', 'ingest'],
+  },
   { name: 'alerting', root: AlertingModule, uses: ['database', 'mqtt', 'mqtt_broker', 'redis'] },
   { name: 'jobs', root: JobsModule, uses: ['database', 'mqtt', 'mqtt_broker', 'redis'] },
-  { name: 'reports', root: ReportsModule, uses: ['database', 'influxdb'] },
-  { name: 'api', root: ApiModule, uses: ['database', 'mqtt', 'mqtt_broker', 'redis', 'influxdb'] },
+  { name: 'reports', root: ReportsModule, uses: ['database', 'influxdb', 'telemetry_store'] },
+  { name: 'api', root: ApiModule, uses: ['database', 'mqtt', 'mqtt_broker', 'redis', 'influxdb', 'telemetry_store'] },
 ];
 
 interface Mode {
@@ -30,7 +35,12 @@ interface Mode {
 
 const SERVER_VARIABLES: ServerVariable[] = ['DATABASE_URL', 'MQTT_URL', 'REDIS_URL', 'INFLUX_URL'];
 const modes: Mode[] = [
-  { name: 'embedded defaults', databaseUrl: undefined, env: () => ({}), has: ['database', 'mqtt', 'mqtt_broker'] },
+  {
+    name: 'embedded defaults',
+    databaseUrl: undefined,
+    env: () => ({}),
+    has: ['database', 'mqtt', 'mqtt_broker', 'telemetry_store', 'ingest'],
+  },
 ];
 const missing = SERVER_VARIABLES.filter((v) => !serverUrl(v));
 if (missing.length === 0) {
@@ -45,7 +55,7 @@ if (missing.length === 0) {
       TELEMETRY_STORE: 'influxdb',
       INFLUX_URL: serverUrl('INFLUX_URL') ?? '',
     }),
-    has: ['database', 'mqtt', 'redis', 'influxdb'],
+    has: ['database', 'mqtt', 'redis', 'influxdb', 'ingest'],
   });
 } else {
   for (const variable of missing) reportMissingServer(variable, 'services on real servers');
@@ -72,7 +82,12 @@ describe.each(modes)('each service boots alone on $name', (mode) => {
     const { url } = await databases.create({ migrated: false });
     running = await startApp(root, name, { DATABASE_URL: url, ...mode.env() });
 
-    const health = await getJson<HealthBody>(`${running.url}/health`);
+    // External servers (broker, InfluxDB) are connected and prepared in the background: wait until ready.
+    const health = await eventually(async () => {
+      const answer = await getJson<HealthBody>(`${running?.url}/health`);
+      expect(answer.body.error).toEqual({});
+      return answer;
+    });
     expect(health.status).toBe(200);
     expect(health.body.status).toBe('ok');
     const expected = uses.filter((d) => mode.has.includes(d)).sort();

@@ -104,7 +104,7 @@ describe('the ingest buffer (on-disk message log)', () => {
   });
 
   it('refuses messages when full and takes them again once a commit makes room', async () => {
-    const log = openLog({ maxBytes: 1_000 });
+    const log = openLog({ maxBytes: 3_000 });
     let accepted = 0;
     while (log.append(message(accepted))) accepted += 1;
     expect(accepted).toBeGreaterThan(3);

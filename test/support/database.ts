@@ -43,7 +43,11 @@ export class DatabaseFactory {
     const name = uniqueName('fleet_t');
     await this.admin(`CREATE DATABASE ${name} TEMPLATE ${from}`);
     const url = withDatabase(this.target.adminUrl, name);
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: new Pool({ connectionString: url, max: 5 }) }) });
+    const pool = new Pool({ connectionString: url, max: 5 });
+    // An idle connection the server ends (another suite dropping its databases, a server restart) must not crash
+    // the run; the next query simply opens a new one, as the service's own pool does.
+    pool.on('error', () => undefined);
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     const made = { name, url, db };
     this.made.push(made);
     return made;

@@ -70,7 +70,13 @@ export function decodeRecord(chunk: Buffer, offset: number): DecodeResult {
   };
 }
 
-/** Bytes a message takes in memory and on disk, for the buffer's bounds. */
+/** What a held message costs in memory beyond its bytes: the message object, its Buffer and the topic string. */
+const HELD_OVERHEAD = 256;
+
+/**
+ * Bytes a message is counted for against the buffer's bounds: its frame on disk plus what holding it in memory
+ * costs, so the memory bound holds for small messages too.
+ */
 export function recordFootprint(message: BufferedMessage): number {
-  return FRAME_HEADER + BODY_FIXED + message.topic.length * 3 + message.payload.length;
+  return FRAME_HEADER + BODY_FIXED + HELD_OVERHEAD + message.topic.length * 3 + message.payload.length;
 }
