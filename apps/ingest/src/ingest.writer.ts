@@ -168,7 +168,7 @@ export class IngestWriter implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async writeLiveState(plan: IngestPlan): Promise<void> {
-    await this.live.apply(plan.points);
+    await this.live.apply(newestPerSeries(plan.points));
     for (const { robotId, status, at } of plan.statuses) await this.live.setStatus(robotId, status, at);
     await this.live.touch([...plan.sightings].map(([robotId, sighting]) => ({ robotId, at: sighting.at })));
   }
@@ -246,4 +246,16 @@ export class IngestWriter implements OnApplicationBootstrap, OnApplicationShutdo
   private async pause(ms: number): Promise<void> {
     await Promise.race([sleep(ms), this.stopSignal()]);
   }
+}
+
+/** Live state keeps only the newest point of each series: a batch sends that, not every point it holds. */
+export function newestPerSeries(points: readonly TelemetryPoint[]): TelemetryPoint[] {
+  const newest = new Map<string, TelemetryPoint>();
+  for (const point of points) {
+    const tags = point.tags ? Object.entries(point.tags).sort(([a], [b]) => (a < b ? -1 : 1)) : [];
+    const key = `${point.robotId}\u0000${point.measurement}\u0000${JSON.stringify(tags)}`;
+    const held = newest.get(key);
+    if (!held || held.time.getTime() <= point.time.getTime()) newest.set(key, point);
+  }
+  return [...newest.values()];
 }

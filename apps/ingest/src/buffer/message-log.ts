@@ -144,6 +144,9 @@ export class MessageLog {
     else this.dirty = true;
     // Until it spills, every message not yet committed is in memory, so the pending bytes are the memory used.
     if (!this.spilled && this.pendingBytes + footprint <= this.options.memoryMaxBytes) {
+      // Held as a view of the frame just written: the received payload may be a slice of a much larger socket
+      // buffer, which holding it would keep alive.
+      message.payload = frame.subarray(frame.length - message.payload.length);
       this.memory.push(message);
     } else if (!this.spilled) {
       this.spilled = true;
