@@ -1,6 +1,7 @@
 // Ingest throughput: publishes N QoS-1 TonyPi messages (the client's own mix) as fast as ingest takes them, against
 // the configured broker and telemetry store, and checks that every point is stored exactly once.
 // Run: npm run bench:ingest -- [--messages 100000] [--robots 10] [--store influxdb|postgres] [--window 400]
+//      [--heap-mb 192]  (ingest's V8 heap limit, as shipped for it; 0 leaves Node's default)
 // Prints one line per figure; the last line is one JSON object.
 //
 // How publish→durable latency is measured: ingest writes messages in the order it receives them, and one publisher
@@ -19,7 +20,7 @@ import { EmbeddedPostgres } from '@fleet/database';
 import { EmbeddedBroker, INTERNAL_USER, prefixTopic } from '@fleet/messaging';
 import { InfluxHttp } from '@fleet/telemetry';
 import { latencies, MetricsPoller, percentile } from './ingest/ingest-metrics';
-import { startIngest } from './ingest/ingest-process';
+import { INGEST_HEAP_MB, startIngest } from './ingest/ingest-process';
 import { countInflux, countPostgres, dropRedisKeys, onServer } from './ingest/stored-points';
 import { prepareMessages, type Prepared } from './ingest/tonypi-mix';
 
@@ -34,11 +35,12 @@ interface Args {
   robots: number;
   store?: 'influxdb' | 'postgres';
   window: number;
+  heapMb: number;
 }
 
 function parseArgs(argv: readonly string[]): Args {
   // Mosquitto queues at most 1,000 messages per subscriber by default (max_queued_messages) and drops the rest.
-  const args: Args = { messages: 100_000, robots: 10, window: 400 };
+  const args: Args = { messages: 100_000, robots: 10, window: 400, heapMb: INGEST_HEAP_MB };
   const whole = (flag: string, value: string | undefined, max: number) => {
     if (value === undefined || !/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
       throw new Error(`${flag}: expected a whole number from 1 to ${max}, got '${value ?? ''}'`);
@@ -51,13 +53,16 @@ function parseArgs(argv: readonly string[]): Args {
     if (flag === '--messages') args.messages = whole(flag, value(), 10_000_000);
     else if (flag === '--robots') args.robots = whole(flag, value(), 1_000);
     else if (flag === '--window') args.window = whole(flag, value(), 100_000);
-    else if (flag === '--store') {
+    else if (flag === '--heap-mb') {
+      const heap = value();
+      args.heapMb = heap === '0' ? 0 : whole(flag, heap, 65_536);
+    } else if (flag === '--store') {
       const store = value();
       if (store !== 'influxdb' && store !== 'postgres') {
         throw new Error(`--store: expected influxdb or postgres, got '${store ?? ''}'`);
       }
       args.store = store;
-    } else throw new Error(`unknown argument '${argv[i]}' (--messages, --robots, --store, --window)`);
+    } else throw new Error(`unknown argument '${argv[i]}' (--messages, --robots, --store, --window, --heap-mb)`);
   }
   return args;
 }
@@ -232,21 +237,24 @@ async function main(): Promise<void> {
       const redisUrl = config.redis.url;
       cleanups.push(() => dropRedisKeys(redisUrl, `fleet-bench:${run}:`));
     }
-    const ingest = await startIngest({
-      ...brokerEnv,
-      MQTT_URL: mqttUrl,
-      MQTT_TOPIC_PREFIX: prefix,
-      DATABASE_URL: databaseUrl.toString(),
-      TELEMETRY_STORE: store,
-      INFLUX_DATABASE: database,
-      INGEST_BUFFER_DIR: join(dir, 'buffer'),
-      INGEST_AUTO_REGISTER: 'true',
-      FLEET_INSTANCE_ID: `bench-${run}`,
-      FLEET_DATA_DIR: join(dir, 'data'),
-      REDIS_KEY_PREFIX: `fleet-bench:${run}:`,
-    });
+    const ingest = await startIngest(
+      {
+        ...brokerEnv,
+        MQTT_URL: mqttUrl,
+        MQTT_TOPIC_PREFIX: prefix,
+        DATABASE_URL: databaseUrl.toString(),
+        TELEMETRY_STORE: store,
+        INFLUX_DATABASE: database,
+        INGEST_BUFFER_DIR: join(dir, 'buffer'),
+        INGEST_AUTO_REGISTER: 'true',
+        FLEET_INSTANCE_ID: `bench-${run}`,
+        FLEET_DATA_DIR: join(dir, 'data'),
+        REDIS_KEY_PREFIX: `fleet-bench:${run}:`,
+      },
+      args.heapMb,
+    );
     // Ingest's session is persistent: once ingest is gone, end it so the broker does not keep it after the run.
-    cleanups.push(() => client(mqttUrl, `fleet-ingest-bench-${run}`, auth).then((c) => c.endAsync()));
+    cleanups.push(() => client(mqttUrl, `fleet-ingest-bench-${run}-robots`, auth).then((c) => c.endAsync()));
     cleanups.push(() => ingest.stop());
 
     ingestOutput = ingest.output;
@@ -291,7 +299,10 @@ async function main(): Promise<void> {
       `${n(msgsPerS)} msg/s, ${n(expected.points / seconds)} points/s`,
     );
     line('publish → durable latency', `p50 ${n(percentile(lat, 50), 1)} ms, p99 ${n(percentile(lat, 99), 1)} ms`);
-    line('ingest peak RSS (VmHWM)', `${n(rssMb)} MB`);
+    line(
+      'ingest peak RSS (VmHWM)',
+      `${n(rssMb)} MB (heap limit ${args.heapMb ? `${args.heapMb} MB` : "Node's default"})`,
+    );
     line('ingest rate / broker raw rate', n(msgsPerS / raw, 2));
     line(
       'ingest counters',
