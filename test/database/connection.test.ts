@@ -3,6 +3,7 @@ import { loadConfig } from '@fleet/config';
 import { connectDatabase, DatabaseUnavailableError, type DatabaseConnection } from '@fleet/database';
 import { describeEachDatabase } from '../support/database';
 import { captureLogs } from '../support/logs';
+import { TcpProxy } from '../support/proxy';
 import { uniqueName } from '../support/servers';
 
 describeEachDatabase('database connection', (factory) => {
@@ -23,6 +24,30 @@ describeEachDatabase('database connection', (factory) => {
     });
     return connection;
   }
+
+  it('survives losing a connection in the middle of a transaction: the transaction fails, the next query works', async () => {
+    const database = await factory().create();
+    const proxy = TcpProxy.forUrl(database.url);
+    await proxy.start();
+    try {
+      const logs = captureLogs();
+      const { db } = await connect(proxy.rewrite(database.url), {}, logs);
+      const lost = db.transaction().execute(async (trx) => {
+        await sql`SELECT 1`.execute(trx);
+        await proxy.cut(); // the held client's socket dies between two statements
+        await new Promise((resolve) => setImmediate(resolve));
+        await sql`SELECT 2`.execute(trx);
+      });
+      await expect(lost).rejects.toThrow();
+      await proxy.start();
+      await expect(sql`SELECT 1 AS ok`.execute(db)).resolves.toMatchObject({ rows: [{ ok: 1 }] });
+      expect(logs.lines().some((l) => l.msg === 'database connection lost while in use')).toBe(true);
+    } finally {
+      await connection?.close();
+      connection = undefined;
+      await proxy.cut();
+    }
+  });
 
   it('cancels statements that run longer than DATABASE_STATEMENT_TIMEOUT_MS', async () => {
     const { db } = await connect((await factory().create()).url, { DATABASE_STATEMENT_TIMEOUT_MS: '200' });

@@ -47,6 +47,7 @@ export class DatabaseFactory {
     // An idle connection the server ends (another suite dropping its databases, a server restart) must not crash
     // the run; the next query simply opens a new one, as the service's own pool does.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     const made = { name, url, db };
     this.made.push(made);

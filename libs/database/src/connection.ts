@@ -75,6 +75,11 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
   });
   // An idle client losing its server (restart, failover) must not crash the process; the pool reconnects.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));
+  // Nor may a client held between the statements of a transaction: the pool listens only to the idle ones, and an
+  // 'error' nobody listens to ends the process. The transaction's next statement fails and its caller retries.
+  pool.on('connect', (client) =>
+    client.on('error', (error) => logger.warn({ err: error }, 'database connection lost while in use')),
+  );
 
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), log: queryLogger(logger, database.slowQueryMs) });
   const target = describeTarget(url);
