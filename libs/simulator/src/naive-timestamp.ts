@@ -1,10 +1,10 @@
+import { robotZoneOffsetMs } from '@fleet/contracts';
+
 /**
  * Where a robot's clock is set: `local` (this machine's zone, as the TonyPi client's `datetime.now()` is), `UTC`,
  * an offset like `+08:00`, or an IANA zone like `Asia/Kuala_Lumpur`.
  */
 export type RobotClockZone = string;
-
-const OFFSET = /^([+-])(\d{2}):?(\d{2})$/;
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
@@ -17,8 +17,6 @@ interface WallClock {
   second: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
 function wallClock(time: Date, zone: RobotClockZone): WallClock {
   if (zone === 'local') {
     return {
@@ -30,48 +28,23 @@ function wallClock(time: Date, zone: RobotClockZone): WallClock {
       second: time.getSeconds(),
     };
   }
-  const offset = OFFSET.exec(zone);
-  if (zone.toUpperCase() === 'UTC' || zone.toUpperCase() === 'Z' || offset) {
-    const shiftMin = offset ? (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) : 0;
-    const shifted = new Date(time.getTime() + shiftMin * 60_000);
-    return {
-      year: shifted.getUTCFullYear(),
-      month: shifted.getUTCMonth() + 1,
-      day: shifted.getUTCDate(),
-      hour: shifted.getUTCHours(),
-      minute: shifted.getUTCMinutes(),
-      second: shifted.getUTCSeconds(),
-    };
+  let offsetMs: number;
+  try {
+    // The same reading of zones as Fleet's when it takes these timestamps back.
+    offsetMs = robotZoneOffsetMs(zone, time);
+  } catch (error) {
+    throw new RangeError(`timeZone: expected 'local', 'UTC', an offset like '+08:00' or an IANA zone, got '${zone}'`, {
+      cause: error,
+    });
   }
-  let formatter = formatters.get(zone);
-  if (!formatter) {
-    try {
-      formatter = new Intl.DateTimeFormat('en-US', {
-        timeZone: zone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric',
-      });
-    } catch (error) {
-      throw new RangeError(
-        `timeZone: expected 'local', 'UTC', an offset like '+08:00' or an IANA zone, got '${zone}'`,
-        { cause: error },
-      );
-    }
-    formatters.set(zone, formatter);
-  }
-  const parts = Object.fromEntries(formatter.formatToParts(time).map((p) => [p.type, p.value]));
+  const shifted = new Date(time.getTime() + offsetMs);
   return {
-    year: Number(parts.year),
-    month: Number(parts.month),
-    day: Number(parts.day),
-    hour: Number(parts.hour),
-    minute: Number(parts.minute),
-    second: Number(parts.second),
+    year: shifted.getUTCFullYear(),
+    month: shifted.getUTCMonth() + 1,
+    day: shifted.getUTCDate(),
+    hour: shifted.getUTCHours(),
+    minute: shifted.getUTCMinutes(),
+    second: shifted.getUTCSeconds(),
   };
 }
 

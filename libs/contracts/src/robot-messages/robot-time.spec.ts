@@ -1,4 +1,4 @@
-import { assertRobotTimezone, resolveRobotTime, type RobotTimeOptions } from './robot-time';
+import { assertRobotTimezone, resolveRobotTime, robotZoneOffsetMs, type RobotTimeOptions } from './robot-time';
 
 const RECEIVED = new Date('2026-01-24T10:31:00.000Z');
 const UTC: RobotTimeOptions = { timezone: 'UTC', maxClockSkewMs: 300_000, maxLateMs: 86_400_000 };
@@ -110,5 +110,15 @@ describe('robot time', () => {
     expect(() => resolveRobotTime('2026-01-24T10:30:45', RECEIVED, { ...UTC, timezone: 'nowhere' })).toThrow(
       'invalid robot timezone',
     );
+  });
+});
+
+describe('robotZoneOffsetMs', () => {
+  it("gives a zone's offset from UTC at an instant, daylight saving included", () => {
+    expect(robotZoneOffsetMs('UTC', new Date())).toBe(0);
+    expect(robotZoneOffsetMs('+08:00', new Date())).toBe(8 * 3_600_000);
+    expect(robotZoneOffsetMs('Europe/Berlin', new Date('2026-01-15T12:00:00Z'))).toBe(3_600_000);
+    expect(robotZoneOffsetMs('Europe/Berlin', new Date('2026-07-15T12:00:00Z'))).toBe(7_200_000);
+    expect(() => robotZoneOffsetMs('Mars/Olympus', new Date())).toThrow(/invalid robot timezone 'Mars\/Olympus'/);
   });
 });

@@ -40,12 +40,14 @@ function daysIn(year: number, month: number): number {
 interface Zone {
   /** Epoch milliseconds of a wall-clock time given as if it were UTC. */
   toUtc(wallClockAsUtcMs: number): number;
+  /** How far the zone's wall clock is ahead of UTC at an instant, in milliseconds. */
+  offsetAt(utcMs: number): number;
 }
 
 const FIXED_OFFSET = /^(?:UTC|GMT)?([+-])(\d{2}):?(\d{2})$/i;
 
 function fixedZone(offsetMs: number): Zone {
-  return { toUtc: (wall) => wall - offsetMs };
+  return { toUtc: (wall) => wall - offsetMs, offsetAt: () => offsetMs };
 }
 
 // Offsets only change on quarter hours in every zone a robot could be in, so one lookup serves 15 minutes.
@@ -88,6 +90,7 @@ function ianaZone(timeZone: string): Zone {
     return offset;
   };
   return {
+    offsetAt,
     toUtc(wall) {
       // The offset in force at the instant this wall time names: guess with the offset at the wall time read as
       // UTC, then correct once (enough except inside a DST gap, where either reading is as good).
@@ -126,6 +129,17 @@ function invalidZone(timezone: string, cause?: unknown): Error {
     `invalid robot timezone '${timezone}': expected UTC, an offset like +08:00 or an IANA zone like Asia/Kuala_Lumpur`,
     { cause },
   );
+}
+
+/**
+ * How far a robot zone's wall clock (UTC, an offset like `+08:00`, or an IANA zone) is ahead of UTC at `at`, in
+ * milliseconds: what a robot set to that zone writes as its naive time. Throws a clear error for an unknown zone.
+ *
+ * @example
+ * robotZoneOffsetMs('+08:00', new Date()); // 28_800_000
+ */
+export function robotZoneOffsetMs(timezone: string, at: Date): number {
+  return zoneOf(timezone).offsetAt(at.getTime());
 }
 
 /**

@@ -213,3 +213,26 @@ export class GroupConsumer<T> implements Subscription {
     });
   }
 }
+
+/** The subscriptions of one event bus: started here, forgotten when closed, all closed with the bus. */
+export class GroupConsumers {
+  private readonly running = new Set<GroupConsumer<unknown>>();
+
+  start<T>(member: GroupMember, settings: GroupConsumerOptions<T>): Subscription {
+    const consumer = new GroupConsumer<T>(member, settings);
+    const tracked = consumer as GroupConsumer<unknown>;
+    this.running.add(tracked);
+    return {
+      ready: consumer.ready,
+      close: async () => {
+        await consumer.close();
+        this.running.delete(tracked);
+      },
+    };
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.running].map((s) => s.close()));
+    this.running.clear();
+  }
+}

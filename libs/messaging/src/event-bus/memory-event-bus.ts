@@ -8,7 +8,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from './event-bus';
-import { GroupConsumer, type Claimed, type GroupMember, type StoredEvent } from './group-consumer';
+import { GroupConsumers, type Claimed, type GroupMember, type StoredEvent } from './group-consumer';
 import { MemoryStream } from './memory-stream';
 
 export interface MemoryEventBusOptions {
@@ -33,7 +33,7 @@ interface Channel {
  */
 export class MemoryEventBus implements EventBus {
   private readonly channels = new Map<string, Channel>();
-  private readonly subscriptions = new Set<GroupConsumer<unknown>>();
+  private readonly consumers = new GroupConsumers();
   private readonly now: () => number;
   private closed = false;
 
@@ -72,7 +72,7 @@ export class MemoryEventBus implements EventBus {
     const resolved = resolveSubscribeOptions(options);
     if (this.closed) throw new Error('the event bus is closed');
     const member = new MemoryGroupMember(this.channel(stream), group, consumer, resolved.from, this.now);
-    const subscription = new GroupConsumer<T>(member, {
+    return this.consumers.start<T>(member, {
       stream,
       group,
       consumer,
@@ -81,21 +81,11 @@ export class MemoryEventBus implements EventBus {
       logger: this.options.logger,
       now: this.now,
     });
-    const tracked = subscription as GroupConsumer<unknown>;
-    this.subscriptions.add(tracked);
-    return {
-      ready: subscription.ready,
-      close: async () => {
-        await subscription.close();
-        this.subscriptions.delete(tracked);
-      },
-    };
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.subscriptions].map((s) => s.close()));
-    this.subscriptions.clear();
+    await this.consumers.closeAll();
   }
 
   private channel(stream: string): Channel {

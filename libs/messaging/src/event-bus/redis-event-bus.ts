@@ -10,7 +10,7 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from './event-bus';
-import { GroupConsumer, type Claimed, type GroupMember, type StoredEvent } from './group-consumer';
+import { GroupConsumers, type Claimed, type GroupMember, type StoredEvent } from './group-consumer';
 
 export interface RedisEventBusOptions {
   redis: RedisConnection;
@@ -56,7 +56,7 @@ function parseEntries(entries: unknown): StoredEvent[] {
  * XREADGROUP holds the connection it runs on.
  */
 export class RedisEventBus implements EventBus {
-  private readonly subscriptions = new Set<GroupConsumer<unknown>>();
+  private readonly consumers = new GroupConsumers();
   private closed = false;
 
   constructor(private readonly options: RedisEventBusOptions) {
@@ -104,31 +104,21 @@ export class RedisEventBus implements EventBus {
     // The consumer logs what fails; without a listener ioredis would print connection errors itself.
     connection.on('error', () => undefined);
     const member = new RedisGroupMember(connection, streamKey(redis, stream), group, consumer, resolved.from);
-    const subscription = new GroupConsumer<T>(member, {
+    return this.consumers.start<T>(member, {
       stream,
       group,
       consumer,
       handler,
       options: resolved,
-      logger,
+      logger: logger,
       now: Date.now,
     });
-    const tracked = subscription as GroupConsumer<unknown>;
-    this.subscriptions.add(tracked);
-    return {
-      ready: subscription.ready,
-      close: async () => {
-        await subscription.close();
-        this.subscriptions.delete(tracked);
-      },
-    };
   }
 
   /** Closes the subscriptions and their connections; the shared connection is closed by its owner. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.subscriptions].map((s) => s.close()));
-    this.subscriptions.clear();
+    await this.consumers.closeAll();
   }
 }
 
