@@ -107,6 +107,39 @@ describe.each(targets)('MQTT connection on $name', (target) => {
     expect(sender.topic('tonypi/battery')).toBe(`${prefix}/tonypi/battery`);
   });
 
+  it('with consume, takes one message at a time and has a failed one delivered again', async () => {
+    const prefix = uniqueName('consume');
+    const receiver = connect(target.url(), prefix);
+    const seen: string[] = [];
+    let release!: () => void;
+    const first = new Promise<void>((resolve) => (release = resolve));
+    let failedOnce = false;
+    const redelivered = new Promise<void>((resolve) => {
+      receiver.consume(({ payload }) => {
+        const body = payload.toString();
+        seen.push(body);
+        if (body === 'slow') return first; // the next message waits for this one to be taken
+        if (body === 'fails' && !failedOnce) {
+          failedOnce = true;
+          throw new Error('cannot take it now');
+        }
+        if (body === 'fails') resolve();
+        return undefined;
+      });
+    });
+    const sender = connect(target.url(), prefix);
+    await Promise.all([receiver.waitUntilConnected(5_000), sender.waitUntilConnected(5_000)]);
+    await receiver.client.subscribeAsync(receiver.topic('tonypi/#'), { qos: 1 });
+
+    await sender.client.publishAsync(sender.topic('tonypi/a'), 'slow', { qos: 1 });
+    await sender.client.publishAsync(sender.topic('tonypi/b'), 'fails', { qos: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 200)); // time for 'fails' to arrive, were it not held back
+    expect(seen).toEqual(['slow']);
+    release();
+    await redelivered; // dropped after the failure, the persistent session gives it again
+    expect(seen).toEqual(['slow', 'fails', 'fails']);
+  });
+
   it('says why it is not connected when the broker does not answer', async () => {
     const lost = connect('mqtt://127.0.0.1:1');
     await expect(lost.waitUntilConnected(1_500)).rejects.toThrow(

@@ -1,6 +1,7 @@
 import { decodeRobotMessage, robotExample, ROBOT_PAYLOAD_EXAMPLES, type RobotMessageKind } from '@fleet/contracts';
 import type { BufferedMessage } from './buffer/record-codec';
-import { planBatch, storable, type Decoded, type RegistryView } from './batch-planner';
+import { planBatch, type Decoded, type RegistryView } from './batch-planner';
+import { storable } from './storable';
 
 const RECEIVED = Date.UTC(2026, 0, 24, 10, 30, 46);
 const robotTime = { timezone: 'UTC', maxClockSkewMs: 300_000, maxLateMs: 86_400_000 };
@@ -98,6 +99,20 @@ describe('planBatch', () => {
       items_done: 3,
       progress_percent: 30,
     });
+  });
+
+  it('text Postgres cannot hold (NUL) is kept readable in the point and the log line, not refused', () => {
+    const line = buffered(3, 'tonypi/logs/tonypi_01', { level: 'ERROR', message: 'bad\u0000byte', source: 'x\u0000' });
+    const plan = planBatch([line], registry({ tonypi_01: 'online' }), options);
+    expect(plan.points[0]?.fields).toMatchObject({ message: 'bad\uFFFDbyte', source: 'x\uFFFD' });
+    expect(plan.logs[0]).toMatchObject({ message: 'bad\uFFFDbyte', level: 'ERROR' });
+  });
+
+  it("renames a job or vision key 'time', which InfluxDB reserves for the timestamp, instead of losing the point", () => {
+    const job = buffered(4, 'tonypi/job/tonypi_01', { status: 'in_progress', progress_percent: 10, time: 12.5 });
+    const plan = planBatch([job], registry({ tonypi_01: 'online' }), options);
+    expect(plan.points[0]?.fields).toMatchObject({ time_value: 12.5, progress_percent: 10 });
+    expect(plan.points[0]?.fields).not.toHaveProperty('time');
   });
 
   it('robot log lines become system logs (category robot) keyed by message', () => {

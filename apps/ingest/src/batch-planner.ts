@@ -9,6 +9,7 @@ import {
 } from '@fleet/contracts';
 import type { TelemetryPoint } from '@fleet/telemetry';
 import type { BufferedMessage } from './buffer/record-codec';
+import { storable } from './storable';
 import { toPoints, type MappableMessage } from './telemetry-mapper';
 
 /** What decoding one message gave: an accepted message, or why it was refused. */
@@ -204,15 +205,6 @@ export function planBatch(batch: readonly BufferedMessage[], registry: RegistryV
     });
   }
   return plan;
-}
-
-/**
- * Robot text as Postgres can store it: NUL (valid in JSON, refused by Postgres text) and lone surrogates become
- * U+FFFD, so one odd character never holds up a batch.
- */
-export function storable(value: string): string {
-  // eslint-disable-next-line no-control-regex -- NUL is exactly what is replaced
-  return value.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }
 
 function text(value: unknown): string | undefined {

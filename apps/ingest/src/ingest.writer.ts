@@ -137,7 +137,8 @@ export class IngestWriter implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private decode(message: BufferedMessage): Decoded {
-    const result = decodeRobotMessage(message.topic, message.payload, new Date(message.receivedAt), this.config.robots);
+    const receivedAt = new Date(message.receivedAt);
+    const result = decodeRobotMessage(message.topic, message.payload, receivedAt, this.config.robots);
     if (!result.ok) return result;
     const { kind, robotId, time, clock, data } = result.message;
     return {
@@ -148,7 +149,7 @@ export class IngestWriter implements OnApplicationBootstrap, OnApplicationShutdo
         time,
         clock,
         data: data,
-        receivedAt: new Date(message.receivedAt),
+        receivedAt,
       },
     };
   }
@@ -168,7 +169,8 @@ export class IngestWriter implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async writeLiveState(plan: IngestPlan): Promise<void> {
-    await this.live.apply(newestPerSeries(plan.points));
+    // The live state keeps the newest point per series of the batch itself.
+    await this.live.apply(plan.points);
     for (const { robotId, status, at } of plan.statuses) await this.live.setStatus(robotId, status, at);
     await this.live.touch([...plan.sightings].map(([robotId, sighting]) => ({ robotId, at: sighting.at })));
   }
@@ -246,16 +248,4 @@ export class IngestWriter implements OnApplicationBootstrap, OnApplicationShutdo
   private async pause(ms: number): Promise<void> {
     await Promise.race([sleep(ms), this.stopSignal()]);
   }
-}
-
-/** Live state keeps only the newest point of each series: a batch sends that, not every point it holds. */
-export function newestPerSeries(points: readonly TelemetryPoint[]): TelemetryPoint[] {
-  const newest = new Map<string, TelemetryPoint>();
-  for (const point of points) {
-    const tags = point.tags ? Object.entries(point.tags).sort(([a], [b]) => (a < b ? -1 : 1)) : [];
-    const key = `${point.robotId}\u0000${point.measurement}\u0000${JSON.stringify(tags)}`;
-    const held = newest.get(key);
-    if (!held || held.time.getTime() <= point.time.getTime()) newest.set(key, point);
-  }
-  return [...newest.values()];
 }

@@ -1,6 +1,5 @@
 import { InvalidInputError } from '@fleet/contracts';
-import { InfluxError, type TelemetryPoint } from '@fleet/telemetry';
-import { newestPerSeries } from './ingest.writer';
+import { InfluxError } from '@fleet/telemetry';
 import { isPermanent, writeIsolating } from './isolate';
 
 describe('writeIsolating', () => {
@@ -57,24 +56,5 @@ describe('writeIsolating', () => {
     expect(isPermanent(Object.assign(new Error('x'), { code: '23505' }))).toBe(true);
     expect(isPermanent(Object.assign(new Error('x'), { code: '57P01' }))).toBe(false);
     expect(isPermanent(new Error('socket hang up'))).toBe(false);
-  });
-});
-
-describe('newestPerSeries', () => {
-  it('keeps the newest point of each robot, measurement and tag set', () => {
-    const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
-    const points: TelemetryPoint[] = [
-      { measurement: 'servo_data' as const, robotId: 'r1', tags: { servo_id: '1' }, fields: { t: 1 }, time: at(2) },
-      { measurement: 'servo_data' as const, robotId: 'r1', tags: { servo_id: '1' }, fields: { t: 0 }, time: at(1) },
-      { measurement: 'servo_data' as const, robotId: 'r1', tags: { servo_id: '2' }, fields: { t: 5 }, time: at(1) },
-      { measurement: 'battery_status' as const, robotId: 'r1', fields: { percentage: 50 }, time: at(3) },
-      { measurement: 'battery_status' as const, robotId: 'r2', fields: { percentage: 40 }, time: at(3) },
-    ];
-    expect(newestPerSeries(points).map((p) => [p.robotId, p.measurement, p.fields])).toEqual([
-      ['r1', 'servo_data', { t: 1 }],
-      ['r1', 'servo_data', { t: 5 }],
-      ['r1', 'battery_status', { percentage: 50 }],
-      ['r2', 'battery_status', { percentage: 40 }],
-    ]);
   });
 });

@@ -1,4 +1,5 @@
 import type { FieldValue, TelemetryPoint } from '@fleet/telemetry';
+import { storable } from './storable';
 
 /** An accepted robot message, as the mapper needs it. */
 export interface MappableMessage {
@@ -18,7 +19,8 @@ function scalars(source: Readonly<Record<string, unknown>>, keys: readonly strin
     if (value === undefined || value === null) continue;
     if (typeof value === 'number') {
       if (Number.isFinite(value)) fields[rename ? rename(key) : key] = value;
-    } else if (typeof value === 'string' || typeof value === 'boolean') fields[rename ? rename(key) : key] = value;
+    } else if (typeof value === 'string') fields[rename ? rename(key) : key] = storable(value);
+    else if (typeof value === 'boolean') fields[rename ? rename(key) : key] = value;
   }
   return fields;
 }
@@ -29,11 +31,14 @@ function allScalars(source: unknown, rename: (key: string) => string): Fields {
   return scalars(source as Record<string, unknown>, Object.keys(source), rename);
 }
 
+/** Open-ended payloads keep their own key names, except `time`, which InfluxDB reserves for the timestamp. */
+const openKey = (key: string) => (key === 'time' ? 'time_value' : key);
+
 const asRecord = (value: unknown): Record<string, unknown> =>
   value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
 /** Tag values are bounded sets, but still text a robot sent: keep them short. */
-const tag = (value: unknown): string => String(value).slice(0, 64);
+const tag = (value: unknown): string => storable(String(value).slice(0, 64));
 
 const SERVO_FIELDS = ['position', 'temperature', 'voltage', 'torque_enabled', 'alert_level', 'angle', 'load'] as const;
 
@@ -69,7 +74,7 @@ export function toPoints(message: MappableMessage): TelemetryPoint[] {
     case 'location':
       return point('robot_location', scalars(data, ['x', 'y', 'z', 'heading', 'latitude', 'longitude', 'altitude']));
     case 'vision': {
-      const fields = allScalars(data, (key) => key);
+      const fields = allScalars(data, openKey);
       delete fields.robot_id;
       delete fields.timestamp;
       if (Array.isArray(data.bbox)) fields.bbox = JSON.stringify(data.bbox);
@@ -78,7 +83,7 @@ export function toPoints(message: MappableMessage): TelemetryPoint[] {
     case 'logs':
       return point('robot_logs', scalars(data, ['message', 'source']), { level: tag(data.level ?? 'INFO') });
     case 'job': {
-      const fields = allScalars(data, (key) => key);
+      const fields = allScalars(data, openKey);
       delete fields.robot_id;
       delete fields.timestamp;
       return point('job_progress', fields);
