@@ -1,7 +1,7 @@
 import type { Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig, type FleetConfig } from '@fleet/config';
-import { createServiceApp, listen } from '@fleet/platform';
+import { createServiceApp, listen, type Clock } from '@fleet/platform';
 import { captureLogs } from './logs';
 import { uniqueName } from './servers';
 
@@ -27,10 +27,15 @@ export function isolatedEnv(): Record<string, string> {
 }
 
 /** Boots `root` as `service` does in production (same bootstrap), listening on a free port. */
-export async function startApp(root: Type, service: string, env: Record<string, string>): Promise<RunningApp> {
+export async function startApp(
+  root: Type,
+  service: string,
+  env: Record<string, string>,
+  options: { clock?: Clock } = {},
+): Promise<RunningApp> {
   const config = loadConfig({ ...isolatedEnv(), ...env });
   const logs = captureLogs();
-  const app = await createServiceApp(root, { service, config, logger: logs.logger });
+  const app = await createServiceApp(root, { service, config, logger: logs.logger, ...options });
   let port: number;
   try {
     port = await listen(app, config);

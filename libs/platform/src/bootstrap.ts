@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError, loadConfig, type FleetConfig } from '@fleet/config';
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from './clock';
 import { HostModule } from './host.module';
 import { withLogContext } from './log-context';
 import { createLogger } from './logger';
@@ -22,6 +23,8 @@ export interface ServiceOptions {
   logger: Logger;
   /** Where what the process opens is registered; a fresh one when omitted. */
   resources?: Resources;
+  /** The time every service of the process goes by; the system clock when omitted (tests drive their own). */
+  clock?: Clock;
 }
 
 /** The terminal sends Ctrl-C to every process of the group, and npm forwards it once more: one Ctrl-C, two signals. */
@@ -45,7 +48,7 @@ export async function createServiceApp(root: Type, options: ServiceOptions): Pro
   let app: NestFastifyApplication;
   try {
     app = await NestFactory.create<NestFastifyApplication>(
-      HostModule.forRoot({ ...options, resources }, root),
+      HostModule.forRoot({ ...options, resources, clock: options.clock ?? systemClock }, root),
       adapter,
       {
         logger: new PinoNestLogger(options.logger),

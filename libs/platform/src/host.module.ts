@@ -10,6 +10,7 @@ import {
 import { TerminusModule } from '@nestjs/terminus';
 import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
 import type { Logger } from 'pino';
+import { CLOCK, type Clock } from './clock';
 import { HealthController } from './health.controller';
 import { HealthRegistry } from './health.registry';
 import { LOGGER } from './logger';
@@ -23,6 +24,7 @@ export interface HostOptions {
   config: FleetConfig;
   logger: Logger;
   resources: Resources;
+  clock: Clock;
 }
 
 /**
@@ -52,6 +54,7 @@ class CoreModule {
       { provide: LOGGER, useValue: options.logger },
       { provide: SERVICE_NAME, useValue: options.service },
       { provide: RESOURCES, useValue: options.resources },
+      { provide: CLOCK, useValue: options.clock },
       HealthRegistry,
       MetricsService,
     ];

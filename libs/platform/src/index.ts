@@ -1,3 +1,4 @@
+export { CLOCK, ManualClock, systemClock, type Clock } from './clock';
 export { createServiceApp, listen, runService, type ServiceHooks, type ServiceOptions } from './bootstrap';
 export { HealthRegistry, type DependencyCheck, type HealthDetails } from './health.registry';
 export { HostModule } from './host.module';
