@@ -9,15 +9,26 @@ describeEachDatabase('AlertThresholdRepository', (factory) => {
     thresholds = new AlertThresholdRepository((await factory().create()).db);
   });
 
-  it('starts with the seeded global defaults', async () => {
+  it('starts with the seeded global defaults, each with its timing', async () => {
     const global = await thresholds.listGlobal();
-    expect(global.map((t) => [t.metric_type, t.warning_threshold, t.critical_threshold, t.direction])).toEqual([
-      ['battery', 20, 10, 'below'],
-      ['cpu', 70, 90, 'above'],
-      ['memory', 75, 90, 'above'],
-      ['servo_temp', 60, 75, 'above'],
-      ['servo_voltage', 5.5, 5, 'below'],
-      ['temperature', 70, 80, 'above'],
+    expect(
+      global.map((t) => [
+        t.metric_type,
+        t.warning_threshold,
+        t.critical_threshold,
+        t.direction,
+        t.pending_s,
+        t.clear_margin,
+        t.auto_resolve,
+      ]),
+    ).toEqual([
+      ['battery', 20, 10, 'below', 30, 3, true],
+      ['cpu', 70, 90, 'above', 60, 5, true],
+      ['disk', 80, 90, 'above', 0, 2, true],
+      ['memory', 75, 90, 'above', 60, 5, true],
+      ['servo_temp', 60, 75, 'above', 15, 3, true],
+      ['servo_voltage', 5.5, 5, 'below', 10, 0.2, true],
+      ['temperature', 70, 80, 'above', 30, 3, true],
     ]);
   });
 
@@ -29,7 +40,7 @@ describeEachDatabase('AlertThresholdRepository', (factory) => {
       critical_threshold: 60,
     });
     const effective = await thresholds.effectiveForRobot('tonypi_01');
-    expect(effective).toHaveLength(6);
+    expect(effective).toHaveLength(7);
     expect(effective.find((t) => t.metric_type === 'cpu')).toMatchObject({
       robot_id: 'tonypi_01',
       warning_threshold: 50,
@@ -100,5 +111,137 @@ describeEachDatabase('AlertThresholdRepository', (factory) => {
     await thresholds.remove(own.id);
     expect(await thresholds.listForRobot('r1')).toEqual([]);
     await expect(thresholds.remove(own.id)).rejects.toThrow(NotFoundError);
+  });
+
+  it("gives a robot's new row the global timing of its metric unless told otherwise", async () => {
+    const inherited = await thresholds.upsert({
+      robot_id: 'r1',
+      metric_type: 'cpu',
+      warning_threshold: 50,
+      critical_threshold: 60,
+    });
+    expect(inherited).toMatchObject({ warning_threshold: 50, pending_s: 60, clear_margin: 5, auto_resolve: true });
+
+    const own = await thresholds.upsert({
+      robot_id: 'r1',
+      metric_type: 'battery',
+      warning_threshold: 30,
+      critical_threshold: 15,
+      direction: 'below',
+      pending_s: 0,
+      clear_margin: 1.5,
+      auto_resolve: false,
+    });
+    expect(own).toMatchObject({ pending_s: 0, clear_margin: 1.5, auto_resolve: false });
+
+    // A metric with no global row: the column defaults.
+    const sensor = await thresholds.upsert({
+      robot_id: 'r1',
+      metric_type: 'humidity',
+      warning_threshold: 70,
+      critical_threshold: 90,
+    });
+    expect(sensor).toMatchObject({ pending_s: 0, clear_margin: 0, auto_resolve: true });
+    const global = await thresholds.upsert({ metric_type: 'pressure', warning_threshold: 2, critical_threshold: 3 });
+    expect(global).toMatchObject({ robot_id: null, pending_s: 0, clear_margin: 0, auto_resolve: true });
+  });
+
+  it('keeps the timing a row has when an update leaves it out', async () => {
+    await thresholds.upsert({
+      robot_id: 'r1',
+      metric_type: 'battery',
+      warning_threshold: 30,
+      critical_threshold: 15,
+      direction: 'below',
+      pending_s: 5,
+      auto_resolve: false,
+    });
+    // The global row changing later does not reach the robot's row.
+    await thresholds.upsert({
+      metric_type: 'battery',
+      warning_threshold: 20,
+      critical_threshold: 10,
+      direction: 'below',
+      pending_s: 45,
+      clear_margin: 4,
+    });
+    const updated = await thresholds.upsert({
+      robot_id: 'r1',
+      metric_type: 'battery',
+      warning_threshold: 25,
+      critical_threshold: 12,
+      direction: 'below',
+    });
+    // clear_margin came from the global row when the row was made.
+    expect(updated).toMatchObject({ warning_threshold: 25, pending_s: 5, clear_margin: 3, auto_resolve: false });
+    const changed = await thresholds.upsert({
+      robot_id: 'r1',
+      metric_type: 'battery',
+      warning_threshold: 25,
+      critical_threshold: 12,
+      direction: 'below',
+      clear_margin: 0,
+    });
+    expect(changed).toMatchObject({ pending_s: 5, clear_margin: 0, auto_resolve: false });
+
+    // A global row updated without timing keeps its own.
+    const global = await thresholds.upsert({ metric_type: 'cpu', warning_threshold: 80, critical_threshold: 95 });
+    expect(global).toMatchObject({ warning_threshold: 80, pending_s: 60, clear_margin: 5 });
+    await expect(
+      thresholds.upsert({
+        robot_id: 'r1',
+        metric_type: 'cpu',
+        warning_threshold: 1,
+        critical_threshold: 2,
+        pending_s: -1,
+      }),
+    ).rejects.toThrow(/pending_s/);
+  });
+
+  it('lists every row, globals first, then by robot and metric', async () => {
+    await thresholds.upsert({ robot_id: 'r2', metric_type: 'cpu', warning_threshold: 50, critical_threshold: 60 });
+    await thresholds.upsert({ robot_id: 'r1', metric_type: 'memory', warning_threshold: 50, critical_threshold: 60 });
+    await thresholds.upsert({ robot_id: 'r1', metric_type: 'cpu', warning_threshold: 50, critical_threshold: 60 });
+    const all = await thresholds.listAll();
+    expect(all.map((t) => `${t.robot_id ?? '*'}/${t.metric_type}`)).toEqual([
+      '*/battery',
+      '*/cpu',
+      '*/disk',
+      '*/memory',
+      '*/servo_temp',
+      '*/servo_voltage',
+      '*/temperature',
+      'r1/cpu',
+      'r1/memory',
+      'r2/cpu',
+    ]);
+    expect(all[0]).toEqual((await thresholds.listGlobal())[0]);
+  });
+
+  it('tells whether the rows changed since last read', async () => {
+    const start = await thresholds.version();
+    expect(start).toEqual({ count: 7, updatedAt: expect.any(Date) as Date });
+
+    const own = await thresholds.upsert({
+      robot_id: 'r1',
+      metric_type: 'cpu',
+      warning_threshold: 50,
+      critical_threshold: 60,
+    });
+    const added = await thresholds.version();
+    expect(added.count).toBe(8);
+    expect(added.updatedAt).toEqual(own.updated_at);
+    expect(added.updatedAt!.getTime()).toBeGreaterThanOrEqual(start.updatedAt!.getTime());
+
+    const replaced = await thresholds.upsert({
+      robot_id: 'r1',
+      metric_type: 'cpu',
+      warning_threshold: 55,
+      critical_threshold: 60,
+    });
+    expect(await thresholds.version()).toEqual({ count: 8, updatedAt: replaced.updated_at });
+
+    await thresholds.remove(own.id);
+    expect((await thresholds.version()).count).toBe(7);
   });
 });

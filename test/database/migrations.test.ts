@@ -9,6 +9,10 @@ const FLEET_TABLES = [
   'jobs',
   'alerts',
   'alert_thresholds',
+  'alert_states',
+  'alert_snoozes',
+  'alert_webhooks',
+  'alert_notifications',
   'reports',
   'system_logs',
   'commands',
@@ -37,6 +41,15 @@ async function indexes(db: Kysely<DB>, table: string): Promise<string[]> {
     db,
   );
   return rows.rows.map((r) => r.indexname);
+}
+
+const ALERTING = '20261122030000-alerting';
+
+/** Reverts migrations, newest first, up to and including `name`. */
+async function revertThrough(migrator: SchemaMigrator, name: string): Promise<void> {
+  for (let reverted = await migrator.migrateDown(); reverted !== name; reverted = await migrator.migrateDown()) {
+    if (reverted === null) throw new Error(`migration ${name} is not applied`);
+  }
 }
 
 describeEachDatabase('schema migrations', (factory) => {
@@ -101,7 +114,7 @@ describeEachDatabase('schema migrations', (factory) => {
     );
   });
 
-  it('seed the global default thresholds', async () => {
+  it('seed the global default thresholds, with the timing of each metric', async () => {
     const { db } = await factory().create();
     const rows = await db
       .selectFrom('alert_thresholds')
@@ -110,7 +123,7 @@ describeEachDatabase('schema migrations', (factory) => {
       .orderBy('metric_type')
       .execute();
     expect(rows).toEqual(
-      [...DEFAULT_THRESHOLDS]
+      [...DEFAULT_THRESHOLDS, { metric_type: 'disk', warning: 80, critical: 90, direction: 'above' }]
         .sort((a, b) => a.metric_type.localeCompare(b.metric_type))
         .map((t) => ({
           metric_type: t.metric_type,
@@ -125,6 +138,130 @@ describeEachDatabase('schema migrations', (factory) => {
       critical_threshold: 5,
       direction: 'below',
     });
+    const timing = await db
+      .selectFrom('alert_thresholds')
+      .select(['metric_type', 'pending_s', 'clear_margin', 'auto_resolve'])
+      .where('robot_id', 'is', null)
+      .orderBy('metric_type')
+      .execute();
+    expect(timing.map((t) => [t.metric_type, t.pending_s, t.clear_margin, t.auto_resolve])).toEqual([
+      ['battery', 30, 3, true],
+      ['cpu', 60, 5, true],
+      ['disk', 0, 2, true],
+      ['memory', 60, 5, true],
+      ['servo_temp', 15, 3, true],
+      ['servo_voltage', 10, 0.2, true],
+      ['temperature', 30, 3, true],
+    ]);
+  });
+
+  it('allow one open alert per robot, type and source', async () => {
+    const { db } = await factory().create();
+    const alert = (robot_id: string | null, alert_type: string, source: string | null) => ({
+      robot_id,
+      alert_type,
+      source,
+      severity: 'warning',
+      title: 'x',
+      message: 'x',
+    });
+    const first = await db
+      .insertInto('alerts')
+      .values(alert('r1', 'battery', 'battery'))
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const duplicate = db
+      .insertInto('alerts')
+      .values(alert('r1', 'battery', 'battery'))
+      .execute();
+    await expect(duplicate).rejects.toMatchObject({ code: '23505', constraint: 'uq_alerts_open' });
+    // No source and no robot count as one source and one robot.
+    await db
+      .insertInto('alerts')
+      .values(alert(null, 'system', null))
+      .execute();
+    await expect(
+      db
+        .insertInto('alerts')
+        .values(alert(null, 'system', null))
+        .execute(),
+    ).rejects.toMatchObject({
+      code: '23505',
+    });
+    // Another source, type or robot is another alert; so is the same one once the first is resolved.
+    await db
+      .insertInto('alerts')
+      .values([alert('r1', 'battery', 'aux'), alert('r1', 'temperature', 'battery'), alert('r2', 'battery', 'battery')])
+      .execute();
+    await db.updateTable('alerts').set({ resolved: true }).where('id', '=', first.id).execute();
+    await db
+      .insertInto('alerts')
+      .values(alert('r1', 'battery', 'battery'))
+      .execute();
+    expect(
+      await db
+        .selectFrom('alerts')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('robot_id', '=', 'r1')
+        .where('alert_type', '=', 'battery')
+        .where('source', '=', 'battery')
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ n: '2' });
+  });
+
+  it("resolve an adopted database's duplicate open alerts as superseded, keeping the newest, and reopen them on revert", async () => {
+    const { db } = await factory().create();
+    const migrator = new SchemaMigrator(db);
+    await revertThrough(migrator, ALERTING);
+    // Alerts as TonyPi could leave them: several open for the same robot, type and source.
+    await sql`
+      INSERT INTO alerts (robot_id, alert_type, severity, title, message, source, resolved, created_at) VALUES
+        ('r1', 'battery', 'warning', 'a', 'a', 'battery', FALSE, '2026-01-01T10:00:00Z'),
+        ('r1', 'battery', 'critical', 'b', 'b', 'battery', NULL, '2026-01-01T10:05:00Z'),
+        ('r1', 'battery', 'warning', 'c', 'c', 'battery', FALSE, '2026-01-01T10:02:00Z'),
+        ('r1', 'battery', 'warning', 'd', 'd', 'battery', TRUE, '2026-01-01T10:09:00Z'),
+        ('r1', 'system', 'info', 'e', 'e', NULL, FALSE, '2026-01-01T10:00:00Z'),
+        ('r1', 'system', 'info', 'f', 'f', NULL, FALSE, '2026-01-01T10:00:00Z'),
+        ('r2', 'battery', 'warning', 'g', 'g', 'battery', FALSE, '2026-01-01T10:00:00Z');
+    `.execute(db);
+    const ids = Object.fromEntries(
+      (await db.selectFrom('alerts').select(['id', 'title']).execute()).map((a) => [a.title, a.id]),
+    );
+
+    await migrator.migrateToLatest();
+    const after = await db
+      .selectFrom('alerts')
+      .select(['title', 'resolved', 'resolution', 'resolution_note', 'resolved_at'])
+      .orderBy('title')
+      .execute();
+    expect(after.map((a) => [a.title, a.resolved, a.resolution])).toEqual([
+      ['a', true, 'superseded'],
+      ['b', null, null],
+      ['c', true, 'superseded'],
+      ['d', true, null],
+      // Same time: the later id stays open.
+      ['e', true, 'superseded'],
+      ['f', false, null],
+      ['g', false, null],
+    ]);
+    expect(after.find((a) => a.title === 'a')).toMatchObject({
+      resolution_note: `superseded by alert ${ids.b} when Fleet took over this database`,
+      resolved_at: expect.any(Date) as Date,
+    });
+    expect(after.find((a) => a.title === 'e')?.resolution_note).toContain(`alert ${ids.f} `);
+
+    await revertThrough(migrator, ALERTING);
+    const reverted = await sql<{ title: string; resolved: boolean | null; resolved_at: Date | null }>`
+      SELECT title, resolved, resolved_at FROM alerts ORDER BY title`.execute(db);
+    expect(reverted.rows.map((a) => [a.title, a.resolved, a.resolved_at])).toEqual([
+      ['a', false, null],
+      ['b', null, null],
+      ['c', false, null],
+      ['d', true, null],
+      ['e', false, null],
+      ['f', false, null],
+      ['g', false, null],
+    ]);
   });
 
   it('revert one by one down to an empty schema, and apply again', async () => {
@@ -257,6 +394,7 @@ describeEachDatabase('schema migrations', (factory) => {
     expect(thresholds.filter((t) => t.robot_id === null).map((t) => [t.metric_type, t.warning_threshold])).toEqual([
       ['battery', 25],
       ['cpu', 65],
+      ['disk', 80],
       ['memory', 75],
       ['servo_temp', 60],
       ['servo_voltage', 5.5],

@@ -7,3 +7,4 @@ export * from './threshold.schema';
 export * from './user.schema';
 export * from './validation';
 export * from './telemetry-event.schema';
+export * from './alert.schema';

@@ -23,6 +23,15 @@ export const thresholdInputSchema = z
     critical_threshold: z.number().finite(),
     direction: thresholdDirectionSchema.default('above'),
     enabled: z.boolean().default(true),
+    /** Seconds the condition must hold before an alert fires. Omitted: as the global row for the metric, else 0. */
+    pending_s: z.number().int().min(0).max(86_400).optional(),
+    /**
+     * Hysteresis: an alert resolves only once the value is back past the warning threshold by this much.
+     * Omitted: as the global row for the metric, else 0.
+     */
+    clear_margin: z.number().finite().min(0).optional(),
+    /** Whether Fleet resolves the alert itself when the value recovers (else an operator does). Default true. */
+    auto_resolve: z.boolean().optional(),
   })
   .superRefine((t, ctx) => {
     const ordered =

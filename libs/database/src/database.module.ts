@@ -6,7 +6,11 @@ import { HealthRegistry, LOGGER, RESOURCES, SERVICE_NAME, type Resources } from 
 import { connectDatabase, type DatabaseConnection } from './connection';
 import { DATABASE, DATABASE_CONNECTION } from './database.tokens';
 import { SchemaMigrator } from './migrator';
+import { AlertNotificationRepository } from './repositories/alert-notification.repository';
+import { AlertSnoozeRepository } from './repositories/alert-snooze.repository';
 import { AlertThresholdRepository } from './repositories/alert-threshold.repository';
+import { AlertWebhookRepository } from './repositories/alert-webhook.repository';
+import { AlertRepository } from './repositories/alert.repository';
 import { ConnectionLogRepository } from './repositories/connection-log.repository';
 import { DeadLetterRepository } from './repositories/dead-letter.repository';
 import { RobotRepository } from './repositories/robot.repository';
@@ -66,6 +70,10 @@ const repositories = [
   SystemLogRepository,
   DeadLetterRepository,
   ConnectionLogRepository,
+  AlertRepository,
+  AlertSnoozeRepository,
+  AlertWebhookRepository,
+  AlertNotificationRepository,
 ];
 
 /**

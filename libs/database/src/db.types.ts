@@ -81,6 +81,12 @@ export interface AlertsTable {
   resolved_at: NullableTimestamp;
   details: NullableJson<Record<string, unknown>>;
   created_at: GeneratedTimestamp;
+  /** Who resolved it: a user name, or null when Fleet resolved it itself (`resolution: 'auto'`). */
+  resolved_by: string | null;
+  resolution: 'auto' | 'manual' | 'superseded' | null;
+  /** Why it was resolved, in words. */
+  resolution_note: string | null;
+  updated_at: NullableTimestamp;
 }
 
 export interface AlertThresholdsTable {
@@ -93,6 +99,11 @@ export interface AlertThresholdsTable {
   created_at: GeneratedTimestamp;
   updated_at: NullableTimestamp;
   direction: Defaulted<'above' | 'below'>;
+  /** Seconds the condition must hold before an alert fires. */
+  pending_s: Defaulted<number>;
+  /** Hysteresis: how far back past the warning threshold a value must come for the alert to resolve. */
+  clear_margin: Defaulted<number>;
+  auto_resolve: Defaulted<boolean>;
 }
 
 export interface ReportsTable {
@@ -284,6 +295,70 @@ export interface TelemetryPointsTable {
   fields: Json<Record<string, number | string | boolean>>;
 }
 
+// ---- Alerting ----
+
+export type AlertStateName = 'normal' | 'pending' | 'firing';
+
+/** Where one (robot, metric, source) stands in evaluation; shared by every alerting replica. */
+export interface AlertStatesTable {
+  robot_id: string;
+  metric: string;
+  source: string;
+  state: AlertStateName;
+  severity: 'warning' | 'critical' | null;
+  /** When the condition began (pending or firing). */
+  since: NullableTimestamp;
+  value: number | null;
+  /** Time of the newest sample evaluated; older or repeated samples are ignored. */
+  event_at: Timestamp;
+  alert_id: number | null;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface AlertSnoozesTable {
+  id: Generated<number>;
+  robot_id: string;
+  /** Null: every alert type of the robot. */
+  alert_type: string | null;
+  until: Timestamp;
+  reason: string | null;
+  created_by: string | null;
+  created_at: GeneratedTimestamp;
+}
+
+export type AlertSeverity = 'info' | 'warning' | 'critical';
+export type AlertEventType = 'opened' | 'escalated' | 'acknowledged' | 'resolved';
+
+export interface AlertWebhooksTable {
+  id: Generated<number>;
+  name: string;
+  url: string;
+  secret: string | null;
+  min_severity: Defaulted<AlertSeverity>;
+  events: Defaulted<AlertEventType[]>;
+  enabled: Defaulted<boolean>;
+  created_by: string | null;
+  created_at: GeneratedTimestamp;
+  updated_at: NullableTimestamp;
+}
+
+/** The webhook delivery queue: one row per webhook and alert change, written with the change itself. */
+export interface AlertNotificationsTable {
+  id: BigIntId;
+  webhook_id: number;
+  alert_id: number | null;
+  event: AlertEventType;
+  payload: Json<Record<string, unknown>>;
+  status: Defaulted<'pending' | 'delivered' | 'failed'>;
+  attempts: Defaulted<number>;
+  next_attempt_at: GeneratedTimestamp;
+  locked_until: NullableTimestamp;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: GeneratedTimestamp;
+  delivered_at: NullableTimestamp;
+}
+
 /** Every table Fleet keeps in PostgreSQL. */
 export interface DB {
   users: UsersTable;
@@ -304,4 +379,8 @@ export interface DB {
   telemetry_rollups: TelemetryRollupsTable;
   dead_letters: DeadLettersTable;
   telemetry_points: TelemetryPointsTable;
+  alert_states: AlertStatesTable;
+  alert_snoozes: AlertSnoozesTable;
+  alert_webhooks: AlertWebhooksTable;
+  alert_notifications: AlertNotificationsTable;
 }

@@ -22,3 +22,31 @@ export {
 export { RobotRepository, type Robot, type RobotFields, type RobotSighting } from './repositories/robot.repository';
 export { SystemLogRepository, type NewLogEntry, type SystemLog } from './repositories/system-log.repository';
 export { UserRepository, type NewUser, type User } from './repositories/user.repository';
+export {
+  ALERT_COLUMNS,
+  alertEvent,
+  enqueueAlertEvent,
+  toAlertSnapshot,
+  type AlertRow,
+} from './repositories/alert-outbox';
+export type { AlertEventType, AlertSeverity, AlertStateName } from './db.types';
+export { AlertWebhookRepository, type AlertWebhook } from './repositories/alert-webhook.repository';
+export {
+  AlertNotificationRepository,
+  type ClaimedNotification,
+  type FailedAttempt,
+  type Notification,
+  type NotificationCounts,
+  type NotificationQuery,
+  type NotificationStatus,
+} from './repositories/alert-notification.repository';
+export {
+  ALERT_ROBOT_LOCK,
+  AlertRepository,
+  OFFLINE_STATE_METRIC,
+  lockAlertRobots,
+  type AlertChange,
+  type AlertListQuery,
+  type AlertStats,
+} from './repositories/alert.repository';
+export { AlertSnoozeRepository, snoozeCovers, type AlertSnooze } from './repositories/alert-snooze.repository';

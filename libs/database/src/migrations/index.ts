@@ -7,6 +7,7 @@ import * as telemetryRollups from './20261122010400-telemetry-rollups';
 import * as defaultThresholds from './20261122010500-default-thresholds';
 import * as telemetryPoints from './20261122020000-telemetry-points';
 import * as deadLetters from './20261122020100-dead-letters';
+import * as alerting from './20261122030000-alerting';
 
 /**
  * Every migration, by name. Names start with a UTC timestamp so they sort in the order they must run.
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '20261122010500-default-thresholds': defaultThresholds,
   '20261122020000-telemetry-points': telemetryPoints,
   '20261122020100-dead-letters': deadLetters,
+  '20261122030000-alerting': alerting,
 };

@@ -12,6 +12,9 @@ const COLUMNS = [
   'critical_threshold',
   'direction',
   'enabled',
+  'pending_s',
+  'clear_margin',
+  'auto_resolve',
   'created_at',
   'updated_at',
 ] as const;
@@ -56,19 +59,70 @@ export class AlertThresholdRepository {
       .execute();
   }
 
-  /** Creates or replaces the row for (robot or global, metric). Input is validated; bad input names the field. */
+  /**
+   * Every row, global and per robot (globals first): few enough that alerting keeps them all in memory.
+   *
+   * @example
+   * const book = new ThresholdBook(await thresholds.listAll());
+   */
+  async listAll() {
+    return this.db
+      .selectFrom('alert_thresholds')
+      .select(COLUMNS)
+      .orderBy(sql`robot_id NULLS FIRST`)
+      .orderBy('metric_type')
+      .execute();
+  }
+
+  /**
+   * How many rows there are and when one last changed: a cheap check for whether {@link listAll} needs reading
+   * again. `updatedAt` is null when there are no rows.
+   */
+  async version(): Promise<{ count: number; updatedAt: Date | null }> {
+    const row = await this.db
+      .selectFrom('alert_thresholds')
+      .select([
+        (eb) => eb.fn.countAll<string>().as('count'),
+        sql<Date | null>`max(COALESCE(updated_at, created_at))`.as('updated_at'),
+      ])
+      .executeTakeFirstOrThrow();
+    return { count: Number(row.count), updatedAt: row.updated_at };
+  }
+
+  /**
+   * Creates or replaces the row for (robot or global, metric). Input is validated; bad input names the field.
+   * Timing fields left out (`pending_s`, `clear_margin`, `auto_resolve`) are kept when the row exists; a new
+   * robot row takes them from the global row of its metric, so an override of the values alone keeps the
+   * metric's timing, and a new row with no global one gets the column defaults.
+   */
   async upsert(input: ThresholdInput) {
-    const t = parseOrThrow(thresholdInputSchema, input, 'threshold');
+    const { pending_s, clear_margin, auto_resolve, ...t } = parseOrThrow(thresholdInputSchema, input, 'threshold');
+    const given = {
+      ...(pending_s !== undefined && { pending_s }),
+      ...(clear_margin !== undefined && { clear_margin }),
+      ...(auto_resolve !== undefined && { auto_resolve }),
+    };
+    const inherited =
+      t.robot_id === null
+        ? undefined
+        : await this.db
+            .selectFrom('alert_thresholds')
+            .select(['pending_s', 'clear_margin', 'auto_resolve'])
+            .where('robot_id', 'is', null)
+            .where('metric_type', '=', t.metric_type)
+            .executeTakeFirst();
+    const now = new Date();
     return this.db
       .insertInto('alert_thresholds')
-      .values({ ...t, updated_at: new Date() })
+      .values({ ...inherited, ...t, ...given, updated_at: now })
       .onConflict((oc) =>
         oc.expression(sql`(COALESCE(robot_id, '')), metric_type`).doUpdateSet({
           warning_threshold: t.warning_threshold,
           critical_threshold: t.critical_threshold,
           direction: t.direction,
           enabled: t.enabled,
-          updated_at: new Date(),
+          ...given,
+          updated_at: now,
         }),
       )
       .returning(COLUMNS)
