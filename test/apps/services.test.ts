@@ -10,7 +10,8 @@ import { getJson, startApp, type HealthBody, type RunningApp } from '../support/
 import { DatabaseFactory, embeddedTarget } from '../support/database';
 import { reportMissingServer, serverUrl, uniqueName, type ServerVariable } from '../support/servers';
 
-type Dependency = 'database' | 'mqtt' | 'mqtt_broker' | 'redis' | 'influxdb' | 'telemetry_store' | 'ingest';
+type Dependency =
+  'database' | 'mqtt' | 'mqtt_broker' | 'redis' | 'influxdb' | 'telemetry_store' | 'ingest' | 'alerting';
 
 /** Each service with the dependencies its /health must report, as it boots alone in production. */
 const SERVICES: { name: string; root: Type; uses: Dependency[] }[] = [
@@ -19,7 +20,7 @@ const SERVICES: { name: string; root: Type; uses: Dependency[] }[] = [
     root: IngestModule,
     uses: ['database', 'mqtt', 'mqtt_broker', 'redis', 'influxdb', 'telemetry_store', 'ingest'],
   },
-  { name: 'alerting', root: AlertingModule, uses: ['database', 'mqtt', 'mqtt_broker', 'redis'] },
+  { name: 'alerting', root: AlertingModule, uses: ['database', 'mqtt', 'mqtt_broker', 'redis', 'alerting'] },
   { name: 'jobs', root: JobsModule, uses: ['database', 'mqtt', 'mqtt_broker', 'redis'] },
   { name: 'reports', root: ReportsModule, uses: ['database', 'influxdb', 'telemetry_store'] },
   { name: 'api', root: ApiModule, uses: ['database', 'mqtt', 'mqtt_broker', 'redis', 'influxdb', 'telemetry_store'] },
@@ -39,7 +40,7 @@ const modes: Mode[] = [
     name: 'embedded defaults',
     databaseUrl: undefined,
     env: () => ({}),
-    has: ['database', 'mqtt', 'mqtt_broker', 'telemetry_store', 'ingest'],
+    has: ['database', 'mqtt', 'mqtt_broker', 'telemetry_store', 'ingest', 'alerting'],
   },
 ];
 const missing = SERVER_VARIABLES.filter((v) => !serverUrl(v));
@@ -55,7 +56,7 @@ if (missing.length === 0) {
       TELEMETRY_STORE: 'influxdb',
       INFLUX_URL: serverUrl('INFLUX_URL') ?? '',
     }),
-    has: ['database', 'mqtt', 'redis', 'influxdb', 'ingest'],
+    has: ['database', 'mqtt', 'redis', 'influxdb', 'ingest', 'alerting'],
   });
 } else {
   for (const variable of missing) reportMissingServer(variable, 'services on real servers');
@@ -94,7 +95,7 @@ describe.each(modes)('each service boots alone on $name', (mode) => {
     expect(Object.keys(health.body.info).sort()).toEqual(expected);
     expect(Object.values(health.body.info).every((d) => d.status === 'up')).toBe(true);
     // It migrated its database on start.
-    expect(running.logs.lines().some((l) => l.msg === 'applied 8 migration(s)')).toBe(true);
+    expect(running.logs.lines().some((l) => l.msg === 'applied 9 migration(s)')).toBe(true);
 
     const live = await getJson(`${running.url}/health/live`);
     expect(live).toMatchObject({ status: 200, body: { status: 'ok' } });

@@ -72,6 +72,12 @@ export const envSchema = z.object({
   }),
   ROBOT_MAX_CLOCK_SKEW_S: int(300, 0, 31_536_000),
   ROBOT_MAX_LATE_S: int(86_400, 0, 31_536_000),
+
+  ALERT_OFFLINE_TIMEOUT_S: int(60, 5, 86_400),
+  ALERT_CHECK_INTERVAL_MS: int(5_000, 100, 300_000),
+  ALERT_REFRESH_MS: int(5_000, 100, 300_000),
+  ALERT_WEBHOOK_TIMEOUT_MS: int(10_000, 100, 120_000),
+  ALERT_WEBHOOK_MAX_ATTEMPTS: int(10, 1, 100),
 });
 
 export type Env = z.output<typeof envSchema>;
@@ -148,6 +154,17 @@ export function toConfig(env: Env) {
       timezone: env.ROBOT_TIMEZONE,
       maxClockSkewMs: env.ROBOT_MAX_CLOCK_SKEW_S * 1000,
       maxLateMs: env.ROBOT_MAX_LATE_S * 1000,
+    },
+    alerting: {
+      /** A robot silent for longer is offline, unless its own `robots.offline_timeout_s` says otherwise. */
+      offlineTimeoutMs: env.ALERT_OFFLINE_TIMEOUT_S * 1000,
+      /** How often silence and pending periods are checked. */
+      checkIntervalMs: env.ALERT_CHECK_INTERVAL_MS,
+      /** How often thresholds, snoozes and webhooks are reread, so changes apply without a restart. */
+      refreshMs: env.ALERT_REFRESH_MS,
+      webhookTimeoutMs: env.ALERT_WEBHOOK_TIMEOUT_MS,
+      /** Deliveries still failing after this many attempts (backing off up to an hour apart) are given up. */
+      webhookMaxAttempts: env.ALERT_WEBHOOK_MAX_ATTEMPTS,
     },
   };
 }
