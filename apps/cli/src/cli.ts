@@ -5,6 +5,7 @@ import { connectDatabase, SchemaMigrator, type DatabaseConnection } from '@fleet
 import { registerDocsCommand } from './docs.command';
 import { registerRobotsCommand } from './robots.command';
 import { registerSimulateCommand } from './simulate.command';
+import { registerWebhooksCommand } from './webhooks.command';
 
 export interface CliIo {
   /** The environment to configure from; the process's own when omitted. */
@@ -43,6 +44,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     });
   registerRobotsCommand(program, { io, ran: () => (ran = true), withDatabase });
   registerSimulateCommand(program, { io, ran: () => (ran = true) });
+  registerWebhooksCommand(program, { io, ran: () => (ran = true), withDatabase });
   registerDocsCommand(program, io, () => (ran = true));
 
   try {

@@ -22,3 +22,12 @@ export { robotCredentialLookup } from './robot-credential-lookup';
 export type { ActiveRobotCredential, RobotCredentialLookup } from './robot-logins';
 export { hashRobotSecret, newRobotSecret, robotSecretMatches } from './robot-secret';
 export { prefixTopic, unprefixTopic } from './topics';
+export { postWebhook, type PostOutcome } from './webhooks/webhook.client';
+export {
+  verifyWebhookSignature,
+  WEBHOOK_TOLERANCE_S,
+  WEBHOOK_USER_AGENT,
+  webhookHeaders,
+  webhookSignature,
+  type DeliveryToSign,
+} from './webhooks/webhook-signature';
