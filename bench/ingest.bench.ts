@@ -23,6 +23,7 @@ import { latencies, MetricsPoller, percentile } from './ingest/ingest-metrics';
 import { INGEST_HEAP_MB, startIngest } from './ingest/ingest-process';
 import { countInflux, countPostgres, dropRedisKeys, onServer } from './ingest/stored-points';
 import { prepareMessages, type Prepared } from './ingest/tonypi-mix';
+import { wholeNumber } from './args';
 
 /** With no progress for this long, ingest is taken to have stalled. */
 const STALL_MS = 30_000;
@@ -41,12 +42,7 @@ interface Args {
 function parseArgs(argv: readonly string[]): Args {
   // Mosquitto queues at most 1,000 messages per subscriber by default (max_queued_messages) and drops the rest.
   const args: Args = { messages: 100_000, robots: 10, window: 400, heapMb: INGEST_HEAP_MB };
-  const whole = (flag: string, value: string | undefined, max: number) => {
-    if (value === undefined || !/^\d+$/.test(value) || Number(value) < 1 || Number(value) > max) {
-      throw new Error(`${flag}: expected a whole number from 1 to ${max}, got '${value ?? ''}'`);
-    }
-    return Number(value);
-  };
+  const whole = wholeNumber;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => inline ?? argv[++i];
