@@ -13,6 +13,7 @@ const FLEET_TABLES = [
   'alert_snoozes',
   'alert_webhooks',
   'alert_notifications',
+  'service_heartbeats',
   'reports',
   'system_logs',
   'commands',

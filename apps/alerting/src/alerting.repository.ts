@@ -28,7 +28,8 @@ export interface StoredState extends ConditionState {
 }
 
 export interface NewAlert {
-  robotId: string;
+  /** Null for an alert about Fleet itself rather than one robot. */
+  robotId: string | null;
   alertType: string;
   source: string;
   severity: FiringSeverity;
@@ -160,15 +161,21 @@ export class AlertingRepository {
       .returning(ALERT_COLUMNS)
       .executeTakeFirst();
     if (inserted) return this.announce(trx, 'opened', inserted, alert.at);
-    const existing = await trx
+    const existing = await this.findOpenAlert(trx, alert.robotId, alert.alertType, alert.source);
+    if (!existing) throw new Error(`alert ${alert.alertType}/${alert.source} neither opened nor found open`);
+    return { row: existing, event: null };
+  }
+
+  /** The open alert of a robot (or of Fleet itself, robot null) with this type and source, if there is one. */
+  async findOpenAlert(trx: Kysely<DB>, robotId: string | null, alertType: string, source: string) {
+    return trx
       .selectFrom('alerts')
       .select(ALERT_COLUMNS)
-      .where('robot_id', '=', alert.robotId)
-      .where('alert_type', '=', alert.alertType)
-      .where(sql<boolean>`COALESCE(source, '') = ${alert.source}`)
+      .where(sql<boolean>`COALESCE(robot_id, '') = ${robotId ?? ''}`)
+      .where('alert_type', '=', alertType)
+      .where(sql<boolean>`COALESCE(source, '') = ${source}`)
       .where(sql<boolean>`resolved IS NOT TRUE`)
-      .executeTakeFirstOrThrow();
-    return { row: existing, event: null };
+      .executeTakeFirst();
   }
 
   /** Raises an open alert's severity, value and threshold. */

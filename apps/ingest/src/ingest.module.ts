@@ -7,6 +7,7 @@ import { MessagingModule, MQTT_CONNECT, type MqttConnect } from '@fleet/messagin
 import { LOGGER, RESOURCES, type Resources } from '@fleet/platform';
 import { TelemetryModule } from '@fleet/telemetry';
 import { MessageLog } from './buffer/message-log';
+import { IngestHeartbeat } from './ingest.heartbeat';
 import { IngestMetrics } from './ingest.metrics';
 import { INGEST_FILTERS, receiveInto, subscriptionFilters } from './ingest.receiver';
 import { INGEST_BUFFER, INGEST_MQTT } from './ingest.tokens';
@@ -69,6 +70,7 @@ async function connectIngest(
       inject: [MQTT_CONNECT, INGEST_BUFFER, FLEET_CONFIG, IngestMetrics, LOGGER],
     },
     IngestWriter,
+    IngestHeartbeat,
   ],
 })
 export class IngestModule {}

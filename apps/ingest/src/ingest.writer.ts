@@ -35,6 +35,7 @@ export class IngestWriter implements OnApplicationBootstrap, OnApplicationShutdo
   private stopping = false;
   private wakeStop?: () => void;
   private failure?: { target: string; since: number; error: string };
+  private writingSince?: number;
 
   constructor(
     @Inject(INGEST_BUFFER) private readonly buffer: MessageLog,
@@ -61,6 +62,14 @@ export class IngestWriter implements OnApplicationBootstrap, OnApplicationShutdo
     });
   }
 
+  /**
+   * When the oldest message being written was received (epoch ms), or undefined when nothing is being written:
+   * every message received before it is fully written, robots' sightings included.
+   */
+  get oldestUnwrittenAt(): number | undefined {
+    return this.writingSince;
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
     this.wakeStop?.();
@@ -78,6 +87,7 @@ export class IngestWriter implements OnApplicationBootstrap, OnApplicationShutdo
       if (batchWaitMs > 0 && this.buffer.backlog.messages < batchSize) await this.pause(batchWaitMs);
       const batch = this.buffer.take(batchSize);
       if (batch.length === 0) continue;
+      this.writingSince = Math.min(...batch.map((m) => m.receivedAt));
       try {
         await this.write(batch);
       } catch (error) {
@@ -85,6 +95,7 @@ export class IngestWriter implements OnApplicationBootstrap, OnApplicationShutdo
         throw error;
       }
       this.buffer.commit(batch);
+      this.writingSince = undefined;
       const now = Date.now();
       for (const message of batch) this.metrics.ackLagSeconds.observe((now - message.receivedAt) / 1000);
     }

@@ -158,7 +158,7 @@ export function toConfig(env: Env) {
     alerting: {
       /** A robot silent for longer is offline, unless its own `robots.offline_timeout_s` says otherwise. */
       offlineTimeoutMs: env.ALERT_OFFLINE_TIMEOUT_S * 1000,
-      /** How often silence and pending periods are checked. */
+      /** How often robots' silence (and whether telemetry is coming in at all) is checked. */
       checkIntervalMs: env.ALERT_CHECK_INTERVAL_MS,
       /** How often thresholds, snoozes and webhooks are reread, so changes apply without a restart. */
       refreshMs: env.ALERT_REFRESH_MS,

@@ -14,6 +14,7 @@ import { AlertRepository } from './repositories/alert.repository';
 import { ConnectionLogRepository } from './repositories/connection-log.repository';
 import { DeadLetterRepository } from './repositories/dead-letter.repository';
 import { RobotRepository } from './repositories/robot.repository';
+import { ServiceHeartbeatRepository } from './repositories/service-heartbeat.repository';
 import { SystemLogRepository } from './repositories/system-log.repository';
 import { UserRepository } from './repositories/user.repository';
 
@@ -74,6 +75,7 @@ const repositories = [
   AlertSnoozeRepository,
   AlertWebhookRepository,
   AlertNotificationRepository,
+  ServiceHeartbeatRepository,
 ];
 
 /**

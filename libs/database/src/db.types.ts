@@ -359,6 +359,15 @@ export interface AlertNotificationsTable {
   delivered_at: NullableTimestamp;
 }
 
+/** How far each replica of a service has got (ingest: every message received before `watermark` is written). */
+export interface ServiceHeartbeatsTable {
+  service: string;
+  instance: string;
+  beat_at: Timestamp;
+  watermark: Timestamp;
+  details: NullableJson<Record<string, unknown>>;
+}
+
 /** Every table Fleet keeps in PostgreSQL. */
 export interface DB {
   users: UsersTable;
@@ -383,4 +392,5 @@ export interface DB {
   alert_snoozes: AlertSnoozesTable;
   alert_webhooks: AlertWebhooksTable;
   alert_notifications: AlertNotificationsTable;
+  service_heartbeats: ServiceHeartbeatsTable;
 }

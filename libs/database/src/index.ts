@@ -50,3 +50,4 @@ export {
   type AlertStats,
 } from './repositories/alert.repository';
 export { AlertSnoozeRepository, snoozeCovers, type AlertSnooze } from './repositories/alert-snooze.repository';
+export { ServiceHeartbeatRepository, type Heartbeat } from './repositories/service-heartbeat.repository';

@@ -40,13 +40,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       ADD COLUMN resolution_note TEXT,
       ADD COLUMN updated_at TIMESTAMP WITH TIME ZONE;
 
+    -- TonyPi's column has a default but allows NULL; an alert without a time would have no place in any list.
+    UPDATE alerts SET created_at = COALESCE(acknowledged_at, resolved_at, CURRENT_TIMESTAMP) WHERE created_at IS NULL;
+
     -- An adopted database may hold several open alerts for one robot, type and source: the newest stays open,
     -- the others are marked superseded (and reopened by down).
     WITH ranked AS (
       SELECT id, first_value(id) OVER w AS kept, row_number() OVER w AS n
       FROM alerts
       WHERE resolved IS NOT TRUE
-      WINDOW w AS (PARTITION BY COALESCE(robot_id, ''), alert_type, COALESCE(source, '') ORDER BY created_at DESC, id DESC)
+      WINDOW w AS (PARTITION BY COALESCE(robot_id, ''), alert_type, COALESCE(source, '') ORDER BY created_at DESC NULLS LAST, id DESC)
     )
     UPDATE alerts SET resolved = TRUE, resolved_at = CURRENT_TIMESTAMP, resolution = 'superseded',
       resolution_note = 'superseded by alert ' || ranked.kept || ' when Fleet took over this database'
@@ -69,7 +72,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       updated_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT CURRENT_TIMESTAMP,
       PRIMARY KEY (robot_id, metric, source)
     );
-    CREATE INDEX idx_alert_states_pending ON alert_states(since) WHERE state = 'pending';
+    CREATE INDEX idx_alert_states_alert ON alert_states(alert_id) WHERE alert_id IS NOT NULL;
 
     CREATE TABLE alert_snoozes (
       id SERIAL PRIMARY KEY,
@@ -111,6 +114,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       created_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT CURRENT_TIMESTAMP,
       delivered_at TIMESTAMP WITH TIME ZONE
     );
+    -- Each ingest replica says how far it has got: alerting judges robots' silence only up to there, so a stalled
+    -- pipeline is not taken for a silent fleet.
+    CREATE TABLE service_heartbeats (
+      service VARCHAR(30) NOT NULL,
+      instance VARCHAR(200) NOT NULL,
+      beat_at TIMESTAMP WITH TIME ZONE NOT NULL,
+      -- Every message received before this has been written (robots' last_seen included).
+      watermark TIMESTAMP WITH TIME ZONE NOT NULL,
+      details JSONB,
+      PRIMARY KEY (service, instance)
+    );
+
     CREATE INDEX idx_alert_notifications_due ON alert_notifications(next_attempt_at) WHERE status = 'pending';
     CREATE INDEX idx_alert_notifications_webhook ON alert_notifications(webhook_id, created_at DESC);
     CREATE INDEX idx_alert_notifications_alert ON alert_notifications(alert_id, webhook_id) WHERE status = 'pending';
@@ -125,6 +140,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
+    DROP TABLE IF EXISTS service_heartbeats;
     DROP TABLE IF EXISTS alert_notifications;
     DROP TABLE IF EXISTS alert_webhooks;
     DROP TABLE IF EXISTS alert_snoozes;
