@@ -14,6 +14,7 @@ import {
   AlertWebhookRepository,
   DATABASE,
   RobotRepository,
+  ServiceHeartbeatRepository,
   type DB,
 } from '@fleet/database';
 import { EVENT_BUS, LIVE_STATE, verifyWebhookSignature, type EventBus, type LiveState } from '@fleet/messaging';
@@ -386,6 +387,42 @@ describe.each(setups)('alerting on $name', (setup) => {
     expect((await alerting.alerts(robot)).filter((a) => a.alert_type === 'network')).toHaveLength(1);
   });
 
+  it('when ingest stalls, silent robots are not taken for offline: one system alert says telemetry is not coming in, resolved once ingest catches up', async () => {
+    const alerting = await Alerting.start();
+    const heartbeats = alerting.app.app.get(ServiceHeartbeatRepository);
+    const robots = alerting.app.app.get(RobotRepository);
+    const robot = uniqueName('tonypi');
+    const t0 = alerting.clock.now();
+    await robots.recordSighting(robot, { at: t0, status: 'online' });
+    // Ingest is alive but stuck on a batch received at t0 + 1 s (its store is down).
+    await heartbeats.beat('ingest', 'ingest-0', t0, after(t0, 1));
+    const stuck = after(t0, 1);
+    for (const seconds of [30, 60, 90]) {
+      alerting.clock.set(after(t0, seconds));
+      await heartbeats.beat('ingest', 'ingest-0', alerting.clock.now(), stuck);
+      expect(await alerting.detector.sweep()).toBe(0);
+    }
+    const system = await alerting.db.selectFrom('alerts').selectAll().where('robot_id', 'is', null).execute();
+    expect(system).toMatchObject([
+      { alert_type: 'system', source: 'ingest', severity: 'critical', title: 'Telemetry is not coming in' },
+    ]);
+    expect(system[0].message).toContain('89 s behind');
+    expect(await alerting.robotStatus(robot)).toBe('online');
+
+    // Ingest stops reporting altogether: still nobody is marked offline, still one alert.
+    alerting.clock.set(after(t0, 200));
+    expect(await alerting.detector.sweep()).toBe(0);
+    expect(await alerting.db.selectFrom('alerts').select('id').where('robot_id', 'is', null).execute()).toHaveLength(1);
+
+    // Ingest catches up: nothing came from the robot after t0, so now it is offline, and the system alert resolves.
+    await heartbeats.beat('ingest', 'ingest-0', alerting.clock.now(), alerting.clock.now());
+    expect(await alerting.detector.sweep()).toBe(1);
+    expect(await alerting.db.selectFrom('alerts').selectAll().where('robot_id', 'is', null).execute()).toMatchObject([
+      { resolved: true, resolution: 'auto', resolution_note: 'ingest is keeping up again' },
+    ]);
+    expect(await alerting.alerts(robot)).toMatchObject([{ alert_type: 'network' }]);
+  });
+
   it('a restart of alerting does not forget who was silent', async () => {
     const first = await Alerting.start();
     const robots = first.app.app.get(RobotRepository);
@@ -517,6 +554,36 @@ describe.each(setups)('alerting on $name', (setup) => {
     await alerting.settings.refresh();
     await alerting.publish(battery(robot, after(t0, 125), 5));
     expect(await alerting.alerts(robot)).toMatchObject([{ alert_type: 'battery', severity: 'critical' }]);
+  });
+
+  it("a robot whose events cannot be evaluated is skipped and counted; the other robots' alerts still open", async () => {
+    const alerting = await Alerting.start();
+    const broken = uniqueName('broken');
+    const fine = uniqueName('fine');
+    // A row as an older system may have left it: open, and without a creation time.
+    await alerting.db
+      .insertInto('alerts')
+      .values({
+        robot_id: broken,
+        alert_type: 'battery',
+        source: 'battery',
+        severity: 'warning',
+        title: 'Low battery',
+        message: 'left behind',
+        created_at: null as unknown as Date,
+      })
+      .execute();
+    const t0 = alerting.clock.now();
+    await alerting.publish(
+      battery(broken, t0, 15),
+      battery(fine, t0, 15),
+      battery(broken, after(t0, 30), 15),
+      battery(fine, after(t0, 30), 15),
+      battery(broken, after(t0, 40), 5),
+    );
+    expect(await alerting.alerts(fine)).toMatchObject([{ alert_type: 'battery', severity: 'warning' }]);
+    const metric = await alerting.app.app.get(AlertingMetrics).events.get();
+    expect(metric.values.find((v) => v.labels.result === 'failed')?.value).toBe(3);
   });
 
   it('alert changes reach a webhook, signed, in the order they happened', async () => {

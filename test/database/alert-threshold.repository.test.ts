@@ -217,31 +217,4 @@ describeEachDatabase('AlertThresholdRepository', (factory) => {
     ]);
     expect(all[0]).toEqual((await thresholds.listGlobal())[0]);
   });
-
-  it('tells whether the rows changed since last read', async () => {
-    const start = await thresholds.version();
-    expect(start).toEqual({ count: 7, updatedAt: expect.any(Date) as Date });
-
-    const own = await thresholds.upsert({
-      robot_id: 'r1',
-      metric_type: 'cpu',
-      warning_threshold: 50,
-      critical_threshold: 60,
-    });
-    const added = await thresholds.version();
-    expect(added.count).toBe(8);
-    expect(added.updatedAt).toEqual(own.updated_at);
-    expect(added.updatedAt!.getTime()).toBeGreaterThanOrEqual(start.updatedAt!.getTime());
-
-    const replaced = await thresholds.upsert({
-      robot_id: 'r1',
-      metric_type: 'cpu',
-      warning_threshold: 55,
-      critical_threshold: 60,
-    });
-    expect(await thresholds.version()).toEqual({ count: 8, updatedAt: replaced.updated_at });
-
-    await thresholds.remove(own.id);
-    expect((await thresholds.version()).count).toBe(7);
-  });
 });

@@ -21,7 +21,8 @@ const BATCH_SIZE = 500;
 
 interface Outcome {
   events: AlertEvent[];
-  backOnline: { robotId: string; at: Date }[];
+  /** Robots heard from again after being marked offline for silence, with the status to show live. */
+  backOnline: { robotId: string; status: string; at: Date }[];
 }
 
 /**
@@ -104,9 +105,29 @@ export class AlertEvaluator implements OnApplicationBootstrap, BeforeApplication
       }
     }
     if (observations.length === 0) return;
+    let outcome: Outcome;
+    try {
+      outcome = await this.evaluateTogether(observations);
+    } catch (error) {
+      if (!isPermanent(error)) throw error;
+      // Something in this batch cannot be evaluated however often it is tried: judge each robot's events on their
+      // own, so one robot's bad data does not stop alerting for the fleet.
+      outcome = await this.evaluateRobotByRobot(observations, error);
+    }
+    this.metrics.events.inc({ result: 'evaluated' }, observations.length);
+    this.metrics.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    await this.publisher.publish(outcome.events);
+    for (const { robotId, status, at } of outcome.backOnline) {
+      await this.live.setStatus(robotId, status, at).catch((error: unknown) => {
+        this.log.warn({ err: error, robotId }, 'cannot set live status');
+      });
+    }
+  }
+
+  private evaluateTogether(observations: readonly Observation[]): Promise<Outcome> {
     const robots = [...new Set(observations.map((o) => o.robotId))];
     const now = this.clock.now();
-    const outcome = await this.repository.transaction(async (trx) => {
+    return this.repository.transaction(async (trx) => {
       await this.repository.lockRobots(trx, robots);
       const states = await this.repository.loadStates(trx, robots);
       const run = new BatchRun(trx, this.repository, this.settings, states, now);
@@ -114,15 +135,39 @@ export class AlertEvaluator implements OnApplicationBootstrap, BeforeApplication
       await this.repository.saveStates(trx, [...run.changed.values()], now);
       return run.outcome;
     });
-    this.metrics.events.inc({ result: 'evaluated' }, observations.length);
-    this.metrics.batchSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-    await this.publisher.publish(outcome.events);
-    for (const { robotId, at } of outcome.backOnline) {
-      await this.live.setStatus(robotId, 'online', at).catch((error: unknown) => {
-        this.log.warn({ err: error, robotId }, 'cannot set live status online');
-      });
-    }
   }
+
+  private async evaluateRobotByRobot(observations: readonly Observation[], cause: unknown): Promise<Outcome> {
+    const outcome: Outcome = { events: [], backOnline: [] };
+    const byRobot = new Map<string, Observation[]>();
+    for (const o of observations) byRobot.set(o.robotId, [...(byRobot.get(o.robotId) ?? []), o]);
+    for (const [robotId, own] of byRobot) {
+      try {
+        const result = await this.evaluateTogether(own);
+        outcome.events.push(...result.events);
+        outcome.backOnline.push(...result.backOnline);
+      } catch (error) {
+        if (!isPermanent(error)) throw error;
+        this.metrics.events.inc({ result: 'failed' }, own.length);
+        this.log.error(
+          { err: error, robotId, events: own.length, batchError: (cause as Error).message },
+          'cannot evaluate these telemetry events of the robot; skipped (they stay stored as telemetry)',
+        );
+      }
+    }
+    return outcome;
+  }
+}
+
+/**
+ * Whether retrying cannot help: a programming or data error (a TypeError, SQLSTATE classes 22 data exception,
+ * 23 integrity violation, 42 syntax or undefined object). Lost connections, timeouts, deadlocks and a database
+ * that is starting or shutting down are worth retrying.
+ */
+export function isPermanent(error: unknown): boolean {
+  if (error instanceof TypeError || error instanceof RangeError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|23|42)[0-9A-Z]{3}$/.test(code);
 }
 
 /** One batch's evaluation inside its transaction: states as they change, and what to announce afterwards. */
@@ -152,7 +197,8 @@ class BatchRun {
     const key = stateKey(o.robotId, OFFLINE_METRIC, OFFLINE_SOURCE);
     const offline = this.current(key);
     if (offline?.state !== 'firing') return;
-    // A message older than the silence it ended (redelivered, or late through a backlog) proves nothing.
+    // `since` is where the silence that was judged begins (the sweep's time less the timeout): a message received
+    // before it (redelivered, or late through a backlog) proves nothing.
     if (offline.since && o.receivedAt.getTime() <= offline.since.getTime()) return;
     this.changed.set(key, {
       ...offline,
@@ -163,7 +209,11 @@ class BatchRun {
       eventAt: o.receivedAt,
       alertId: null,
     });
-    const silentS = offline.since ? Math.round((o.receivedAt.getTime() - offline.since.getTime()) / 1000) : null;
+    // `value` is how long it had been silent when marked offline (at `eventAt`).
+    const silentS =
+      offline.value === null
+        ? null
+        : Math.round(offline.value + (o.receivedAt.getTime() - offline.eventAt.getTime()) / 1000);
     if (offline.alertId !== null) {
       const event = await this.repository.autoResolveAlert(this.trx, offline.alertId, {
         note: `heard from again after ${silentS ?? '?'} s of silence`,
@@ -174,15 +224,18 @@ class BatchRun {
     }
     // A clean goodbye is ingest's to record (as `disconnected`); any other message means the robot is back.
     if (o.kind === 'status' && o.status === 'offline') return;
-    const marked = await this.repository.markOnline(this.trx, o.robotId, o.receivedAt);
+    // A status message has set the robot's status already (ingest writes it before publishing the event).
+    if (o.kind !== 'status') await this.repository.markOnline(this.trx, o.robotId, o.receivedAt);
     await this.repository.logConnection(this.trx, {
       robotId: o.robotId,
       event: 'connected',
       at: o.receivedAt,
-      key: `alerting:${o.messageKey}`,
+      // Ingest's key for this message: when ingest logged the reconnection itself, it is not logged twice.
+      key: o.messageKey,
       details: { source: 'alerting', after_silence_s: silentS, message: o.kind },
     });
-    if (marked && o.kind !== 'status') this.outcome.backOnline.push({ robotId: o.robotId, at: o.receivedAt });
+    // Stamped with the time of receipt: the robot's own clock may be behind the moment it was marked offline.
+    this.outcome.backOnline.push({ robotId: o.robotId, status: o.status ?? 'online', at: o.receivedAt });
   }
 
   private async judge(o: Observation, sample: MetricSample): Promise<void> {

@@ -13,7 +13,9 @@ export const metricTypeSchema = z
   .string()
   .min(1)
   .max(50)
-  .regex(/^[a-z0-9_]+$/, 'lower-case letters, digits and _ only');
+  .regex(/^[a-z0-9_]+$/, 'lower-case letters, digits and _ only')
+  // Alerting keeps a robot's silence under this name.
+  .refine((name) => name !== 'offline', "'offline' is reserved: set a robot's silence timeout on the robot instead");
 
 export const thresholdInputSchema = z
   .object({

@@ -35,6 +35,8 @@ export const SIGNAL_METRICS = {
   statusError: 'status_error',
 } as const;
 
+const RESERVED_METRICS: ReadonlySet<string> = new Set([...Object.values(SIGNAL_METRICS), 'offline']);
+
 /**
  * Reads the samples out of one telemetry event as ingest published it. Unknown kinds and fields without a
  * number give no sample; the event still shows the robot is alive.
@@ -92,7 +94,8 @@ export function observe(event: TelemetryEvent): Observation {
     case 'sensors': {
       const type = text(data.sensor_type);
       if (type === 'cpu_temperature') add('temperature', 'cpu', data.value);
-      else if (type) add(type, type, data.value);
+      // A sensor named like one of alerting's own conditions is not taken for it.
+      else if (type && !RESERVED_METRICS.has(type)) add(type, type, data.value);
       break;
     }
     case 'emergency_stop_response':

@@ -176,19 +176,4 @@ describe('threshold book', () => {
       expect(resume.transition).toEqual({ type: 'resolve', value: 0, reason: 'recovered' });
     });
   });
-
-  describe('knows', () => {
-    it('whether any row, global or of any robot, names the metric', () => {
-      const book = new ThresholdBook([
-        GLOBAL_BATTERY,
-        row('light_level', { robot_id: 'tonypi_03' }),
-        row('cpu', { enabled: false }),
-      ]);
-      expect(book.knows('battery')).toBe(true);
-      expect(book.knows('light_level')).toBe(true);
-      expect(book.knows('cpu')).toBe(true);
-      expect(book.knows('ultrasonic_distance')).toBe(false);
-      expect(new ThresholdBook([]).knows('battery')).toBe(false);
-    });
-  });
 });

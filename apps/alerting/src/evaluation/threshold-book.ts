@@ -65,11 +65,4 @@ export class ThresholdBook {
       autoResolve: row.auto_resolve,
     };
   }
-
-  /** Whether any row names this metric (a sensor reading without one is not worth a state row). */
-  knows(metric: string): boolean {
-    if (this.global.has(metric)) return true;
-    for (const own of this.perRobot.values()) if (own.has(metric)) return true;
-    return false;
-  }
 }

@@ -75,21 +75,6 @@ export class AlertThresholdRepository {
   }
 
   /**
-   * How many rows there are and when one last changed: a cheap check for whether {@link listAll} needs reading
-   * again. `updatedAt` is null when there are no rows.
-   */
-  async version(): Promise<{ count: number; updatedAt: Date | null }> {
-    const row = await this.db
-      .selectFrom('alert_thresholds')
-      .select([
-        (eb) => eb.fn.countAll<string>().as('count'),
-        sql<Date | null>`max(COALESCE(updated_at, created_at))`.as('updated_at'),
-      ])
-      .executeTakeFirstOrThrow();
-    return { count: Number(row.count), updatedAt: row.updated_at };
-  }
-
-  /**
    * Creates or replaces the row for (robot or global, metric). Input is validated; bad input names the field.
    * Timing fields left out (`pending_s`, `clear_margin`, `auto_resolve`) are kept when the row exists; a new
    * robot row takes them from the global row of its metric, so an override of the values alone keeps the
