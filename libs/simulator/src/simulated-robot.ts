@@ -130,7 +130,8 @@ export class SimulatedRobot {
     this.battery = this.modes.has('low-battery') ? LOW_BATTERY_START : this.random.uniform(70, 100);
     this.servoTemps = SERVO_NAMES.map(() => this.random.uniform(36, 46));
     this.servoPulses = SERVO_NAMES.map(() => this.random.int(400, 600));
-    this.servoMillivolts = SERVO_NAMES.map(() => this.random.int(4900, 5100));
+    // Healthy bus servos read well above Fleet's default servo_voltage thresholds (warning 5.5 V, critical 5.0 V).
+    this.servoMillivolts = SERVO_NAMES.map(() => this.random.int(7200, 7600));
     this.memory = this.random.uniform(28, 42);
     this.disk = this.random.uniform(30, 60);
     this.job = { kind: 'idle', nextAt: this.random.uniform(2, 6) };
