@@ -142,6 +142,22 @@ describeEachDatabase('AlertNotificationRepository', (factory) => {
     notifications = new AlertNotificationRepository(db);
   });
 
+  it('a late outcome of a claim whose lease ran out does not overwrite the newer claim', async () => {
+    await webhooks.create({ name: 'ops', url: 'https://a.example.com/' }, null);
+    await queueFor('r1');
+    const now = new Date(Date.now() + 1_000);
+    const [stale] = await notifications.claimDue(now, 1, 1_000);
+    const later = new Date(now.getTime() + 2_000);
+    const [fresh] = await notifications.claimDue(later, 1, 60_000);
+    expect([stale?.attempts, fresh?.attempts]).toEqual([1, 2]);
+
+    await notifications.markDelivered(stale?.id ?? '', 200, later, stale?.attempts);
+    await notifications.markAttemptFailed(stale?.id ?? '', { error: 'late', nextAttemptAt: null }, stale?.attempts);
+    expect(await notifications.counts()).toEqual({ pending: 1, delivered: 0, failed: 0 });
+    await notifications.markDelivered(fresh?.id ?? '', 204, later, fresh?.attempts);
+    expect(await notifications.counts()).toEqual({ pending: 0, delivered: 1, failed: 0 });
+  });
+
   it('leases what it claims, so it is not claimed again until delivered, retried or the lease runs out', async () => {
     const hook = await webhooks.create({ name: 'ops', url: 'https://a.example.com/', secret: SECRET }, null);
     for (const robot of ['r1', 'r2', 'r3']) await queueFor(robot);

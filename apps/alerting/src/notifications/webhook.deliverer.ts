@@ -162,7 +162,7 @@ export class WebhookDeliverer implements OnApplicationBootstrap, BeforeApplicati
     endTimer();
     try {
       if (outcome.ok) {
-        await this.notifications.markDelivered(row.id, outcome.status, this.clock.now());
+        await this.notifications.markDelivered(row.id, outcome.status, this.clock.now(), row.attempts);
         this.deliveries.inc({ result: 'delivered' });
         this.log.debug({ ...logFields(row), status: outcome.status }, 'webhook delivery accepted');
       } else {
@@ -179,7 +179,11 @@ export class WebhookDeliverer implements OnApplicationBootstrap, BeforeApplicati
   private async failed(row: ClaimedNotification, outcome: Extract<PostOutcome, { ok: false }>): Promise<void> {
     const giveUp = row.attempts >= this.config.alerting.webhookMaxAttempts;
     const nextAttemptAt = giveUp ? null : new Date(this.clock.now().getTime() + webhookBackoffMs(row.attempts));
-    await this.notifications.markAttemptFailed(row.id, { status: outcome.status, error: outcome.error, nextAttemptAt });
+    await this.notifications.markAttemptFailed(
+      row.id,
+      { status: outcome.status, error: outcome.error, nextAttemptAt },
+      row.attempts,
+    );
     this.deliveries.inc({ result: giveUp ? 'failed' : 'retry' });
     const context = { ...logFields(row), status: outcome.status ?? null, error: outcome.error };
     if (!giveUp) {

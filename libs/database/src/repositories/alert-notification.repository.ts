@@ -109,18 +109,23 @@ export class AlertNotificationRepository {
     return claimed.sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
   }
 
-  /** Records a delivery the webhook accepted. */
-  async markDelivered(id: string, status: number, at: Date): Promise<void> {
-    await this.db
+  /**
+   * Records a delivery the webhook accepted. `claim` is the row's `attempts` as claimed: when given, the record is
+   * made only if nobody claimed the row again meanwhile (its lease ran out during a stall), so a late answer never
+   * overwrites the newer attempt's outcome.
+   */
+  async markDelivered(id: string, status: number, at: Date, claim?: number): Promise<void> {
+    let update = this.db
       .updateTable('alert_notifications')
       .set({ status: 'delivered', last_status: status, last_error: null, delivered_at: at, locked_until: null })
-      .where('id', '=', id)
-      .execute();
+      .where('id', '=', id);
+    if (claim !== undefined) update = update.where('attempts', '=', claim);
+    await update.execute();
   }
 
-  /** Records a failed attempt: due again at `nextAttemptAt`, or given up (`failed`) when it is null. */
-  async markAttemptFailed(id: string, attempt: FailedAttempt): Promise<void> {
-    await this.db
+  /** Records a failed attempt: due again at `nextAttemptAt`, or given up (`failed`) when it is null. `claim` as above. */
+  async markAttemptFailed(id: string, attempt: FailedAttempt, claim?: number): Promise<void> {
+    let update = this.db
       .updateTable('alert_notifications')
       .set({
         status: attempt.nextAttemptAt ? 'pending' : 'failed',
@@ -129,8 +134,9 @@ export class AlertNotificationRepository {
         locked_until: null,
         ...(attempt.nextAttemptAt && { next_attempt_at: attempt.nextAttemptAt }),
       })
-      .where('id', '=', id)
-      .execute();
+      .where('id', '=', id);
+    if (claim !== undefined) update = update.where('attempts', '=', claim);
+    await update.execute();
   }
 
   /**
