@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhookSignature } from '@fleet/messaging';
@@ -12,6 +14,7 @@ import {
 } from '@fleet/database';
 import { freePort } from '@fleet/platform';
 import { describeEachDatabase } from './support/database';
+import { tempDir } from './support/temp-dir';
 
 async function fleet(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -46,9 +49,23 @@ describeEachDatabase('fleet webhooks (command line)', (factory) => {
     const { url, db } = await factory().create();
     const env = { DATABASE_URL: url };
     const ok = await receiver(200);
+    const dir = await tempDir('fleet-webhook-secret');
     try {
+      const secretFile = join(dir.path, 'secret');
+      await writeFile(secretFile, `${SECRET}\n`);
       const added = await fleet(
-        ['webhooks', 'add', '--name', 'ops', '--url', ok.url, '--secret', SECRET, '--events', 'opened, resolved'],
+        [
+          'webhooks',
+          'add',
+          '--name',
+          'ops',
+          '--url',
+          ok.url,
+          '--secret-file',
+          secretFile,
+          '--events',
+          'opened, resolved',
+        ],
         env,
       );
       expect(added).toMatchObject({ code: 0, err: '' });
@@ -139,6 +156,7 @@ describeEachDatabase('fleet webhooks (command line)', (factory) => {
       expect((await fleet(['webhooks', 'list'], env)).out).toContain('no webhooks: add one with fleet webhooks add');
     } finally {
       await ok.close();
+      await dir.remove();
     }
   });
 
@@ -154,6 +172,12 @@ describeEachDatabase('fleet webhooks (command line)', (factory) => {
       '--secret: at least 16 characters',
     );
     expect((await add('--url', 'https://e.com/', '--min-severity', 'fatal')).err).toMatch(/--min-severity: /);
+    expect((await add('--url', 'https://e.com/', '--secret', SECRET, '--secret-file', '/x')).err).toContain(
+      '--secret and --secret-file: give one of them',
+    );
+    expect((await add('--url', 'https://e.com/', '--secret-file', '/nonexistent/secret')).err).toContain(
+      '--secret-file: cannot read /nonexistent/secret',
+    );
     const badEvents = await add('--url', 'https://e.com/', '--events', 'opened,closed');
     expect(badEvents.code).toBe(64);
     expect(badEvents.err).toContain("--events: 'closed': Invalid option");

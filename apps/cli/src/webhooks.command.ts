@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { FleetConfig } from '@fleet/config';
 import {
@@ -28,6 +29,7 @@ interface AddOptions {
   name: string;
   url: string;
   secret?: string;
+  secretFile?: string;
   minSeverity?: string;
   events?: string;
 }
@@ -58,13 +60,14 @@ export function registerWebhooksCommand(program: Command, context: WebhooksComma
     .requiredOption('--name <name>', 'a name to refer to it by (letters, digits, spaces and _ . -)')
     .requiredOption('--url <url>', 'the http or https URL deliveries are posted to')
     .option('--secret <secret>', 'signs each delivery (x-fleet-signature); at least 16 characters')
+    .option('--secret-file <path>', 'the secret read from a file, kept out of the process list and shell history')
     .option('--min-severity <severity>', 'the least severe alerts it gets: info, warning or critical', 'warning')
     .option('--events <events>', `comma-separated, of ${ALERT_EVENT_TYPES.join(', ')} (default: all)`)
     .action(async (options: AddOptions, command: Command) => {
       const input = {
         name: options.name,
         url: options.url,
-        secret: options.secret ?? null,
+        secret: secretOf(options, command),
         min_severity: options.minSeverity,
         ...(options.events !== undefined && {
           events: options.events
@@ -123,6 +126,19 @@ export function registerWebhooksCommand(program: Command, context: WebhooksComma
 }
 
 /** The webhook to add, checked before the database is opened; a bad value is a usage error naming its option. */
+/** The secret from --secret or --secret-file (its content less the final line break), or null. */
+function secretOf(options: AddOptions, command: Command): string | null {
+  if (options.secret !== undefined && options.secretFile !== undefined) {
+    return command.error('error: --secret and --secret-file: give one of them');
+  }
+  if (options.secretFile === undefined) return options.secret ?? null;
+  try {
+    return readFileSync(options.secretFile, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    return command.error(`error: --secret-file: cannot read ${options.secretFile}: ${(error as Error).message}`);
+  }
+}
+
 function parseInput(input: Record<string, unknown>, command: Command) {
   try {
     return parseOrThrow(webhookInputSchema, input, 'webhook');
