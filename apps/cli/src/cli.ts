@@ -14,6 +14,17 @@ export interface CliIo {
   err: (text: string) => void;
 }
 
+/** What a command that works on the database needs from the command line around it. */
+export interface DatabaseCommandContext {
+  io: CliIo;
+  /** Tells the command line that a command ran (it prints help otherwise). */
+  ran: () => void;
+  withDatabase: (
+    io: CliIo,
+    work: (connection: DatabaseConnection, config: FleetConfig) => Promise<void>,
+  ) => Promise<void>;
+}
+
 /** Runs one `fleet` command and returns the exit code; never exits the process itself. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const program = new Command('fleet')

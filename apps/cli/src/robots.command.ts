@@ -1,19 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { FleetConfig } from '@fleet/config';
-import { RobotCredentialRepository, RobotRepository, type DatabaseConnection } from '@fleet/database';
+import { RobotCredentialRepository, RobotRepository } from '@fleet/database';
 import { hashRobotSecret, newRobotSecret, robotIdProblem } from '@fleet/messaging';
-import type { CliIo } from './cli';
-
-/** What `robots` needs from the command line around it. */
-export interface RobotsCommandContext {
-  io: CliIo;
-  /** Tells the command line that a command ran (it prints help otherwise). */
-  ran: () => void;
-  withDatabase: (
-    io: CliIo,
-    work: (connection: DatabaseConnection, config: FleetConfig) => Promise<void>,
-  ) => Promise<void>;
-}
+import type { CliIo, DatabaseCommandContext } from './cli';
 
 interface CredentialsOptions {
   create?: boolean;
@@ -31,7 +20,7 @@ const TAKES_EFFECT = 'within 30 seconds';
  * `fleet robots credentials <id> [--create] | --revoke | --list`: the MQTT credentials robots log in to the
  * embedded broker with (username = robot id).
  */
-export function registerRobotsCommand(program: Command, context: RobotsCommandContext): void {
+export function registerRobotsCommand(program: Command, context: DatabaseCommandContext): void {
   const { io, ran, withDatabase } = context;
   const robots = program.command('robots').description('robots and their access to the MQTT broker');
   robots

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import type { FleetConfig } from '@fleet/config';
 import {
   ALERT_EVENT_TYPES,
   InvalidInputError,
@@ -12,18 +11,7 @@ import {
 } from '@fleet/contracts';
 import { AlertNotificationRepository, AlertWebhookRepository, type DatabaseConnection } from '@fleet/database';
 import { postWebhook, webhookHeaders } from '@fleet/messaging';
-import type { CliIo } from './cli';
-
-/** What `webhooks` needs from the command line around it. */
-export interface WebhooksCommandContext {
-  io: CliIo;
-  /** Tells the command line that a command ran (it prints help otherwise). */
-  ran: () => void;
-  withDatabase: (
-    io: CliIo,
-    work: (connection: DatabaseConnection, config: FleetConfig) => Promise<void>,
-  ) => Promise<void>;
-}
+import type { CliIo, DatabaseCommandContext } from './cli';
 
 interface AddOptions {
   name: string;
@@ -50,7 +38,7 @@ const BY_CLI = 'cli';
  * `fleet webhooks add | list | remove <name> | test <name>`: where alert changes are posted. The secret is never
  * shown again once added.
  */
-export function registerWebhooksCommand(program: Command, context: WebhooksCommandContext): void {
+export function registerWebhooksCommand(program: Command, context: DatabaseCommandContext): void {
   const { io, ran, withDatabase } = context;
   const webhooks = program.command('webhooks').description('webhooks that alert changes are posted to');
 

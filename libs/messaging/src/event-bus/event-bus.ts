@@ -89,6 +89,23 @@ export function resolveSubscribeOptions(options: SubscribeOptions = {}): Resolve
   return resolved;
 }
 
+/**
+ * What both adapters check before subscribing: the names, the options (resolved with defaults) and that the bus is
+ * still open. Throws naming what is wrong.
+ */
+export function checkSubscription(
+  names: { stream: string; group: string; consumer: string },
+  options: SubscribeOptions | undefined,
+  closed: boolean,
+): ResolvedSubscribeOptions {
+  checkName('stream', names.stream);
+  checkName('group', names.group);
+  checkName('consumer', names.consumer);
+  const resolved = resolveSubscribeOptions(options);
+  if (closed) throw new Error('the event bus is closed');
+  return resolved;
+}
+
 /** Stream, group and consumer names: non-empty, no spaces or control characters, at most 200 characters. */
 export function checkName(field: 'stream' | 'group' | 'consumer', value: unknown): string {
   if (typeof value !== 'string' || !NAME.test(value)) {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import {
   checkName,
   encodeEvents,
-  resolveSubscribeOptions,
+  checkSubscription,
   type BusEvent,
   type EventBus,
   type SubscribeOptions,
@@ -66,11 +66,7 @@ export class MemoryEventBus implements EventBus {
     handler: (events: BusEvent<T>[]) => Promise<void>,
     options?: SubscribeOptions,
   ): Subscription {
-    checkName('stream', stream);
-    checkName('group', group);
-    checkName('consumer', consumer);
-    const resolved = resolveSubscribeOptions(options);
-    if (this.closed) throw new Error('the event bus is closed');
+    const resolved = checkSubscription({ stream, group, consumer }, options, this.closed);
     const member = new MemoryGroupMember(this.channel(stream), group, consumer, resolved.from, this.now);
     return this.consumers.start<T>(member, {
       stream,

@@ -4,7 +4,7 @@ import type { RedisConnection } from '../redis-connection';
 import {
   checkName,
   encodeEvents,
-  resolveSubscribeOptions,
+  checkSubscription,
   type BusEvent,
   type EventBus,
   type SubscribeOptions,
@@ -94,11 +94,7 @@ export class RedisEventBus implements EventBus {
     handler: (events: BusEvent<T>[]) => Promise<void>,
     options?: SubscribeOptions,
   ): Subscription {
-    checkName('stream', stream);
-    checkName('group', group);
-    checkName('consumer', consumer);
-    const resolved = resolveSubscribeOptions(options);
-    if (this.closed) throw new Error('the event bus is closed');
+    const resolved = checkSubscription({ stream, group, consumer }, options, this.closed);
     const { redis, logger } = this.options;
     const connection = redis.client.duplicate({ connectionName: `fleet:events:${group}:${consumer}` });
     // The consumer logs what fails; without a listener ioredis would print connection errors itself.
