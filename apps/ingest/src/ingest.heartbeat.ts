@@ -12,6 +12,20 @@ import { IngestWriter } from './ingest.writer';
 export const HEARTBEAT_MS = 5_000;
 
 /**
+ * Up to when an ingest replica has heard and written everything: now, unless a batch received earlier is still
+ * being written (a store is down) or the broker connection has been lost since some moment.
+ */
+export class Watermark {
+  private disconnectedSince?: number;
+
+  at(now: Date, connected: boolean, oldestUnwrittenAt: number | undefined): Date {
+    if (connected) this.disconnectedSince = undefined;
+    else this.disconnectedSince ??= now.getTime();
+    return new Date(Math.min(now.getTime(), this.disconnectedSince ?? Infinity, oldestUnwrittenAt ?? Infinity));
+  }
+}
+
+/**
  * Tells alerting, every {@link HEARTBEAT_MS}, up to when this replica has heard everything: robots' silence is only
  * judged up to there. The watermark is the receipt time of the oldest message still being written (a store is
  * down), or the moment the broker connection was lost, or now.
@@ -19,7 +33,7 @@ export const HEARTBEAT_MS = 5_000;
 @Injectable()
 export class IngestHeartbeat implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
-  private disconnectedSince?: Date;
+  private readonly tracker = new Watermark();
   private failing = false;
   private readonly log: Logger;
 
@@ -47,11 +61,7 @@ export class IngestHeartbeat implements OnApplicationBootstrap, OnApplicationShu
 
   /** Up to when everything received has been written. */
   watermark(now: Date): Date {
-    if (this.mqtt.connected) this.disconnectedSince = undefined;
-    else this.disconnectedSince ??= now;
-    const oldest = this.writer.oldestUnwrittenAt;
-    const candidates = [now.getTime(), this.disconnectedSince?.getTime() ?? Infinity, oldest ?? Infinity];
-    return new Date(Math.min(...candidates));
+    return this.tracker.at(now, this.mqtt.connected, this.writer.oldestUnwrittenAt);
   }
 
   async beat(): Promise<void> {

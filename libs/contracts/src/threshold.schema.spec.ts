@@ -26,6 +26,7 @@ describe('threshold input', () => {
 
   it.each([
     [{ metric_type: 'CPU', warning_threshold: 1, critical_threshold: 2 }, 'metric_type'],
+    [{ metric_type: 'offline', warning_threshold: 1, critical_threshold: 2 }, 'metric_type'],
     [{ metric_type: 'cpu', warning_threshold: Number.NaN, critical_threshold: 2 }, 'warning_threshold'],
     [{ metric_type: 'cpu', warning_threshold: 1, critical_threshold: Infinity }, 'critical_threshold'],
     [{ metric_type: 'cpu', warning_threshold: '70', critical_threshold: 90 }, 'warning_threshold'],

@@ -273,6 +273,14 @@ describe('observing a telemetry event', () => {
       ]);
     });
 
+    it.each(['emergency_stop', 'status_error', 'offline'])(
+      'does not take a sensor named %s for the condition alerting keeps under that name',
+      (sensorType) => {
+        const event = ingested('sensors', { ...ROBOT_PAYLOAD_EXAMPLES.sensors, sensor_type: sensorType, value: 1 });
+        expect(samples(event)).toEqual([]);
+      },
+    );
+
     it('reads nothing without a sensor type', () => {
       expect(samples(raw('sensors', { value: 3 }))).toEqual([]);
       expect(samples(raw('sensors', { sensor_type: '', value: 3 }))).toEqual([]);
