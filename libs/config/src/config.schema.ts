@@ -78,6 +78,25 @@ export const envSchema = z.object({
   ALERT_REFRESH_MS: int(5_000, 100, 300_000),
   ALERT_WEBHOOK_TIMEOUT_MS: int(10_000, 100, 120_000),
   ALERT_WEBHOOK_MAX_ATTEMPTS: int(10, 1, 100),
+
+  JWT_SECRET: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.string().min(32, 'expected at least 32 characters (e.g. openssl rand -base64 48)').optional(),
+  ),
+  ACCESS_TOKEN_TTL_S: int(900, 30, 86_400),
+  REFRESH_TOKEN_TTL_DAYS: int(30, 1, 365),
+  FLEET_ADMIN_USERNAME: str('admin'),
+  FLEET_ADMIN_PASSWORD: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.string().min(12, 'expected at least 12 characters').optional(),
+  ),
+  LOGIN_MAX_FAILURES_PER_USER: int(5, 1, 1_000),
+  LOGIN_MAX_FAILURES_PER_IP: int(50, 1, 100_000),
+  LOGIN_BLOCK_S: int(900, 1, 86_400),
+  CORS_ORIGINS: str(''),
+  API_DOCS: bool(true),
+  WS_MAX_UPDATES_PER_S: int(5, 1, 1_000),
+  WS_MAX_BUFFER_KB: int(1_024, 16, 1_048_576),
 });
 
 export type Env = z.output<typeof envSchema>;
@@ -165,6 +184,30 @@ export function toConfig(env: Env) {
       webhookTimeoutMs: env.ALERT_WEBHOOK_TIMEOUT_MS,
       /** Deliveries still failing after this many attempts (backing off up to an hour apart) are given up. */
       webhookMaxAttempts: env.ALERT_WEBHOOK_MAX_ATTEMPTS,
+    },
+    auth: {
+      /** Unset: a random secret is generated once and kept in `dataDir` (one process; replicas must share one). */
+      jwtSecret: env.JWT_SECRET,
+      accessTokenTtlS: env.ACCESS_TOKEN_TTL_S,
+      refreshTokenTtlMs: env.REFRESH_TOKEN_TTL_DAYS * 86_400_000,
+      adminUsername: env.FLEET_ADMIN_USERNAME,
+      /** Unset: the first admin gets a random password, printed once at first start. */
+      adminPassword: env.FLEET_ADMIN_PASSWORD,
+      /** Failed logins for one username, then for one address, within `blockS` before further attempts wait. */
+      maxFailuresPerUser: env.LOGIN_MAX_FAILURES_PER_USER,
+      maxFailuresPerIp: env.LOGIN_MAX_FAILURES_PER_IP,
+      blockS: env.LOGIN_BLOCK_S,
+    },
+    api: {
+      /** Origins a browser may call the API from (comma-separated, `*` for any); empty: same origin only. */
+      corsOrigins: env.CORS_ORIGINS.split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+      docs: env.API_DOCS,
+      /** Live updates sent per robot and channel each second; more are coalesced into the latest. */
+      wsMaxUpdatesPerS: env.WS_MAX_UPDATES_PER_S,
+      /** A WebSocket client that falls this far behind is dropped rather than buffered without bound. */
+      wsMaxBufferBytes: env.WS_MAX_BUFFER_KB * 1024,
     },
   };
 }

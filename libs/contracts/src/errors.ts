@@ -1,12 +1,12 @@
 /**
  * Errors that services throw for the caller's mistakes. The API maps them to HTTP status codes
- * (404, 409, 422); anything else is an unexpected failure.
+ * (404, 409, 422, 401, 403, 429); anything else is an unexpected failure.
  *
  * @example
  * throw new NotFoundError('robot', 'tonypi_01');
  */
 export abstract class FleetError extends Error {
-  abstract readonly code: 'not_found' | 'conflict' | 'invalid_input';
+  abstract readonly code: 'not_found' | 'conflict' | 'invalid_input' | 'unauthorized' | 'forbidden' | 'rate_limited';
 }
 
 export class NotFoundError extends FleetError {
@@ -47,5 +47,39 @@ export class InvalidInputError extends FleetError {
   ) {
     super(message, options);
     this.name = 'InvalidInputError';
+  }
+}
+
+/** The caller is not signed in, or its token or credentials are not valid (401). */
+export class UnauthorizedError extends FleetError {
+  readonly code = 'unauthorized';
+
+  constructor(message = 'sign in first', options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'UnauthorizedError';
+  }
+}
+
+/** The caller is signed in but may not do this (403). */
+export class ForbiddenError extends FleetError {
+  readonly code = 'forbidden';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ForbiddenError';
+  }
+}
+
+/** Too many attempts: the caller may try again after `retryAfterS` seconds (429). */
+export class RateLimitedError extends FleetError {
+  readonly code = 'rate_limited';
+
+  constructor(
+    message: string,
+    readonly retryAfterS: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'RateLimitedError';
   }
 }

@@ -8,3 +8,4 @@ export * from './user.schema';
 export * from './validation';
 export * from './telemetry-event.schema';
 export * from './alert.schema';
+export * from './audit.schema';

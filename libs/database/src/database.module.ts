@@ -17,6 +17,8 @@ import { RobotRepository } from './repositories/robot.repository';
 import { ServiceHeartbeatRepository } from './repositories/service-heartbeat.repository';
 import { SystemLogRepository } from './repositories/system-log.repository';
 import { UserRepository } from './repositories/user.repository';
+import { AuditRepository } from './repositories/audit.repository';
+import { RefreshTokenRepository } from './repositories/refresh-token.repository';
 
 async function openDatabase(
   config: FleetConfig,
@@ -76,6 +78,8 @@ const repositories = [
   AlertWebhookRepository,
   AlertNotificationRepository,
   ServiceHeartbeatRepository,
+  RefreshTokenRepository,
+  AuditRepository,
 ];
 
 /**

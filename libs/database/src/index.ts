@@ -51,3 +51,9 @@ export {
 } from './repositories/alert.repository';
 export { AlertSnoozeRepository, snoozeCovers, type AlertSnooze } from './repositories/alert-snooze.repository';
 export { ServiceHeartbeatRepository, type Heartbeat } from './repositories/service-heartbeat.repository';
+export { AuditRepository, type AuditEntry, type AuditQuery, type NewAuditEntry } from './repositories/audit.repository';
+export {
+  RefreshTokenRepository,
+  type NewRefreshToken,
+  type RotationOutcome,
+} from './repositories/refresh-token.repository';

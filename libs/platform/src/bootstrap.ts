@@ -7,6 +7,7 @@ import { ConfigError, loadConfig, type FleetConfig } from '@fleet/config';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock';
 import { HostModule } from './host.module';
+import { HttpSetup } from './http-setup';
 import { withLogContext } from './log-context';
 import { createLogger } from './logger';
 import { MetricsService } from './metrics.service';
@@ -61,6 +62,12 @@ export async function createServiceApp(root: Type, options: ServiceOptions): Pro
     throw error;
   }
 
+  try {
+    await app.get(HttpSetup).apply(app);
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {

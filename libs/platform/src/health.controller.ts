@@ -1,5 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { Access } from './access';
 import { HealthRegistry } from './health.registry';
 
 const CHECK_TIMEOUT_MS = 3_000;
@@ -12,6 +13,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+@Access('public')
 @Controller('health')
 export class HealthController {
   constructor(

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { CLOCK, type Clock } from './clock';
 import { HealthController } from './health.controller';
 import { HealthRegistry } from './health.registry';
+import { HttpSetup } from './http-setup';
 import { LOGGER } from './logger';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
@@ -57,6 +58,7 @@ class CoreModule {
       { provide: CLOCK, useValue: options.clock },
       HealthRegistry,
       MetricsService,
+      HttpSetup,
     ];
     return {
       module: CoreModule,

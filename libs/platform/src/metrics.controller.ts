@@ -1,7 +1,10 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { Access } from './access';
 import { MetricsService } from './metrics.service';
 
+// Scraped by Prometheus on the internal network, as every service's /metrics is.
+@Access('public')
 @Controller('metrics')
 export class MetricsController {
   constructor(@Inject(MetricsService) private readonly metrics: MetricsService) {}

@@ -107,6 +107,17 @@ export class UserRepository {
     await this.db.updateTable('users').set({ last_login_at: at }).where('id', '=', id).execute();
   }
 
+  /** Deletes the account and its refresh tokens; the audit trail keeps its name. */
+  async remove(id: string): Promise<void> {
+    const result = await this.db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+    if (result.numDeletedRows === 0n) throw new NotFoundError('user', id);
+  }
+
+  /** Whether any account exists yet (the first start creates the first admin). */
+  async any(): Promise<boolean> {
+    return (await this.db.selectFrom('users').select('id').limit(1).executeTakeFirst()) !== undefined;
+  }
+
   /** Active admins: the last one may not be demoted or disabled. */
   async countActiveAdmins(): Promise<number> {
     const row = await this.db
