@@ -2,13 +2,27 @@ import { Module } from '@nestjs/common';
 import { DatabaseModule } from '@fleet/database';
 import { MessagingModule } from '@fleet/messaging';
 import { TelemetryModule } from '@fleet/telemetry';
+import { AlertsModule } from './alerts/alerts.module';
 import { AuthModule } from './auth/auth.module';
 import { HttpModule } from './http/http.module';
+import { LiveModule } from './live/live.module';
+import { LogsModule } from './logs/logs.module';
+import { RobotsModule } from './robots/robots.module';
 
 /**
  * The REST API and live updates for the dashboard and scripts.
  */
 @Module({
-  imports: [DatabaseModule, MessagingModule, TelemetryModule, HttpModule, AuthModule],
+  imports: [
+    DatabaseModule,
+    MessagingModule,
+    TelemetryModule,
+    HttpModule,
+    AuthModule,
+    RobotsModule,
+    AlertsModule,
+    LogsModule,
+    LiveModule,
+  ],
 })
 export class ApiModule {}
