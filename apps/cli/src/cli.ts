@@ -5,6 +5,7 @@ import { connectDatabase, SchemaMigrator, type DatabaseConnection } from '@fleet
 import { registerDocsCommand } from './docs.command';
 import { registerRobotsCommand } from './robots.command';
 import { registerSimulateCommand } from './simulate.command';
+import { registerUsersCommand } from './users.command';
 import { registerWebhooksCommand } from './webhooks.command';
 
 export interface CliIo {
@@ -56,6 +57,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerRobotsCommand(program, { io, ran: () => (ran = true), withDatabase });
   registerSimulateCommand(program, { io, ran: () => (ran = true) });
   registerWebhooksCommand(program, { io, ran: () => (ran = true), withDatabase });
+  registerUsersCommand(program, { io, ran: () => (ran = true), withDatabase });
   registerDocsCommand(program, io, () => (ran = true));
 
   try {
