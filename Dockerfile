@@ -42,9 +42,9 @@ RUN mkdir -p /app/data && chown 1000:1000 /app/data
 # The image's `node` user, by number so that Kubernetes can check runAsNonRoot.
 USER 1000:1000
 EXPOSE 3000
-# Liveness only: /health also fails while a dependency is down, and restarting would not fix that.
+# Liveness only: /health/ready also fails while a dependency is down, and restarting would not fix that.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Last, so that the images of the different services share every layer above.
 ARG SERVICE=api
 ENV SERVICE=${SERVICE}

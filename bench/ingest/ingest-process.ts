@@ -55,7 +55,7 @@ export async function startIngest(overrides: Record<string, string>, heapMb = IN
       await stop();
       throw new Error(`ingest was not ready within 120 s:\n${output.slice(-3_000)}`);
     }
-    const healthy = await fetch(`http://127.0.0.1:${port}/health`)
+    const healthy = await fetch(`http://127.0.0.1:${port}/health/ready`)
       .then((r) => r.status === 200)
       .catch(() => false);
     if (healthy && subscribed) break;

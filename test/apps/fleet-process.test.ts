@@ -49,7 +49,7 @@ describe('fleet process', () => {
     const t0 = Date.now();
     const fleet = launch();
     const url = await ready(fleet);
-    const health = await getJson(`${url}/health`);
+    const health = await getJson(`${url}/health/ready`);
     expect(health.status).toBe(200);
     expect(Date.now() - t0).toBeLessThan(60_000);
 
@@ -118,7 +118,7 @@ describe('fleet process', () => {
       'stopping embedded PostgreSQL left running by an earlier Fleet process',
     );
     expect(isProcessAlive(orphan, 'postgres')).toBe(false);
-    expect((await getJson(`${url}/health`)).status).toBe(200);
+    expect((await getJson(`${url}/health/ready`)).status).toBe(200);
     third.child.kill('SIGTERM');
     expect((await third.exited).code).toBe(0);
   }, 90_000);

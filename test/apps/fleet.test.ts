@@ -27,7 +27,7 @@ describe('all-in-one fleet', () => {
 
   it('starts every service on embedded servers, keeps its data on disk, and reuses it on the next start', async () => {
     running = await start();
-    const health = await getJson<HealthBody>(`${running.url}/health`);
+    const health = await getJson<HealthBody>(`${running.url}/health/ready`);
     expect(health.status).toBe(200);
     expect(health.body.info).toMatchObject({
       database: { status: 'up', mode: 'embedded' },
@@ -58,7 +58,7 @@ describe('all-in-one fleet', () => {
     running = await start();
     expect(running.logs.lines().some((l) => String(l.msg).startsWith('applied '))).toBe(false);
     expect(await running.app.get(RobotRepository).get('tonypi_01')).toMatchObject({ name: 'kept across restarts' });
-    expect((await getJson(`${running.url}/health`)).status).toBe(200);
+    expect((await getJson(`${running.url}/health/ready`)).status).toBe(200);
   });
 
   it('names the variable to change when a port is taken, and leaves nothing running', async () => {

@@ -79,13 +79,13 @@ describe.each(modes)('each service boots alone on $name', (mode) => {
     await databases.dispose();
   });
 
-  it.each(SERVICES)('$name answers /health with each of its dependencies up', async ({ name, root, uses }) => {
+  it.each(SERVICES)('$name answers /health/ready with each of its dependencies up', async ({ name, root, uses }) => {
     const { url } = await databases.create({ migrated: false });
     running = await startApp(root, name, { DATABASE_URL: url, ...mode.env() });
 
     // External servers (broker, InfluxDB) are connected and prepared in the background: wait until ready.
     const health = await eventually(async () => {
-      const answer = await getJson<HealthBody>(`${running?.url}/health`);
+      const answer = await getJson<HealthBody>(`${running?.url}/health/ready`);
       expect(answer.body.error).toEqual({});
       return answer;
     });
@@ -116,7 +116,7 @@ describe('operations endpoints', () => {
 
   it('serves Prometheus metrics with process figures, labelled with the service', async () => {
     running = await startApp(ReportsModule, 'reports', { DATABASE_URL: (await databases.create()).url });
-    await fetch(`${running.url}/health`);
+    await fetch(`${running.url}/health/ready`);
     const response = await fetch(`${running.url}/metrics`);
     const text = await response.text();
     expect(response.status).toBe(200);
@@ -124,7 +124,7 @@ describe('operations endpoints', () => {
     expect(text).toMatch(/^process_cpu_seconds_total\{service="reports"\} \d/m);
     expect(text).toMatch(/^process_resident_memory_bytes\{service="reports"\} \d/m);
     expect(text).toMatch(
-      /^http_request_duration_seconds_count\{service="reports",method="GET",route="\/health",status_code="200"\} 1$/m,
+      /^http_request_duration_seconds_count\{service="reports",method="GET",route="\/health\/ready",status_code="200"\} 1$/m,
     );
   });
 
@@ -145,7 +145,7 @@ describe('operations endpoints', () => {
       DATABASE_URL: (await databases.create()).url,
       REDIS_URL: `redis://127.0.0.1:${closed}`,
     });
-    const health = await getJson<HealthBody>(`${running.url}/health`);
+    const health = await getJson<HealthBody>(`${running.url}/health/ready`);
     expect(health.status).toBe(503);
     expect(health.body.status).toBe('error');
     expect(Object.keys(health.body.error)).toEqual(['redis']);
@@ -160,7 +160,7 @@ describe('operations endpoints', () => {
       DATABASE_URL: (await databases.create()).url,
       MQTT_URL: `mqtt://127.0.0.1:${closed}`,
     });
-    const health = await getJson<HealthBody>(`${running.url}/health`);
+    const health = await getJson<HealthBody>(`${running.url}/health/ready`);
     expect(health.status).toBe(503);
     expect(health.body.error.mqtt?.message).toMatch(new RegExp(`not connected to mqtt://127\\.0\\.0\\.1:${closed}`));
   });

@@ -319,7 +319,7 @@ describe.each(setups)('ingest on $name', (setup) => {
     await proxy.cut();
     await send(100, 400);
     await eventually(async () => {
-      const health = await getJson<HealthBody>(`${app.url}/health`);
+      const health = await getJson<HealthBody>(`${app.url}/health/ready`);
       expect(health.status).toBe(503);
       expect(health.body.error.ingest?.message).toMatch(/cannot write to (telemetry|database)/);
     });
@@ -337,6 +337,6 @@ describe.each(setups)('ingest on $name', (setup) => {
       });
       expect(result.buckets.reduce((sum, b) => sum + (b.values.value ?? 0), 0)).toBe(500);
     }, 30_000);
-    await eventually(async () => expect((await getJson<HealthBody>(`${app.url}/health`)).status).toBe(200), 15_000);
+    await eventually(async () => expect((await getJson<HealthBody>(`${app.url}/health/ready`)).status).toBe(200), 15_000);
   }, 90_000);
 });

@@ -26,7 +26,7 @@ class Stopping extends Error {}
  * Takes messages from the ingest buffer in batches and writes what they become: points to the telemetry store,
  * robots, logs and dead letters to Postgres, live state, events, and scan replies. A batch is committed (and never
  * read again) only when all of it is written; a failing write is retried with backoff, the buffer meanwhile holding
- * what arrives, and `/health` says what is failing.
+ * what arrives, and `/health/ready` says what is failing.
  */
 @Injectable()
 export class IngestWriter implements OnApplicationBootstrap, OnApplicationShutdown {

@@ -12,6 +12,8 @@ export interface DatabaseConnection {
   mode: 'embedded' | 'external';
   /** Where it connects, without credentials: `127.0.0.1:5432/fleet`. */
   target: string;
+  /** The pool's connections right now: open, idle, and requests waiting for one (for `/metrics`). */
+  poolStats(): { total: number; idle: number; waiting: number; max: number };
   /** Closes the pool, then stops the embedded server if there is one. */
   close(): Promise<void>;
   /** For a process that must exit now: tells the embedded server to stop, synchronously. */
@@ -100,7 +102,13 @@ export async function connectDatabase(options: ConnectOptions): Promise<Database
     await close().catch(() => undefined);
     throw error;
   }
-  return { db, mode: database.url ? 'external' : 'embedded', target, close, closeNow };
+  const poolStats = () => ({
+    total: pool.totalCount,
+    idle: pool.idleCount,
+    waiting: pool.waitingCount,
+    max: database.poolSize,
+  });
+  return { db, mode: database.url ? 'external' : 'embedded', target, poolStats, close, closeNow };
 }
 
 function queryLogger(logger: Logger, slowQueryMs: number) {

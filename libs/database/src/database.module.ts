@@ -1,8 +1,9 @@
 import { Inject, Injectable, Module } from '@nestjs/common';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
+import { Gauge } from 'prom-client';
 import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
-import { HealthRegistry, LOGGER, RESOURCES, SERVICE_NAME, type Resources } from '@fleet/platform';
+import { HealthRegistry, LOGGER, MetricsService, RESOURCES, SERVICE_NAME, type Resources } from '@fleet/platform';
 import { connectDatabase, type DatabaseConnection } from './connection';
 import { DATABASE, DATABASE_CONNECTION } from './database.tokens';
 import { SchemaMigrator } from './migrator';
@@ -49,13 +50,24 @@ async function openDatabase(
   return connection;
 }
 
-/** Reports `database` in `/health`. (The connection closes with the process's other resources.) */
+/** Reports `database` in `/health/ready`. (The connection closes with the process's other resources.) */
 @Injectable()
 class DatabaseHealth {
   constructor(
     @Inject(DATABASE_CONNECTION) connection: DatabaseConnection,
     @Inject(HealthRegistry) health: HealthRegistry,
+    @Inject(MetricsService) metrics: MetricsService,
   ) {
+    new Gauge({
+      name: 'fleet_db_pool_connections',
+      help: 'Database pool: connections open, idle, requests waiting for one, and the pool size',
+      labelNames: ['state'],
+      registers: [metrics.registry],
+      collect() {
+        const stats = connection.poolStats();
+        for (const state of ['total', 'idle', 'waiting', 'max'] as const) this.set({ state }, stats[state]);
+      },
+    });
     health.register({
       name: 'database',
       check: async () => {
@@ -84,7 +96,7 @@ const repositories = [
 
 /**
  * PostgreSQL for a service: connects (or starts the embedded server), applies pending migrations unless
- * `DATABASE_MIGRATE_ON_START=false`, reports `database` in `/health`, and provides the repositories.
+ * `DATABASE_MIGRATE_ON_START=false`, reports `database` in `/health/ready`, and provides the repositories.
  */
 @Module({
   providers: [

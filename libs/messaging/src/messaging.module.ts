@@ -130,7 +130,7 @@ function embeddedUrl(config: FleetConfig, broker: EmbeddedBroker | null): string
   return `mqtt://${host.includes(':') ? `[${host}]` : host}:${broker?.port ?? config.mqtt.broker.port}`;
 }
 
-/** Reports `mqtt`, `mqtt_broker` and `redis` in `/health`. (They close with the process's other resources.) */
+/** Reports `mqtt`, `mqtt_broker` and `redis` in `/health/ready`. (They close with the process's other resources.) */
 @Injectable()
 class MessagingHealth {
   constructor(

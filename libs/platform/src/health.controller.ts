@@ -23,7 +23,7 @@ export class HealthController {
   ) {}
 
   /** Readiness: 200 when every dependency answers, 503 naming the ones that do not. */
-  @Get()
+  @Get('ready')
   @HealthCheck()
   check() {
     return this.health.check(
@@ -38,9 +38,14 @@ export class HealthController {
     );
   }
 
-  /** Liveness: the process runs and its event loop turns. */
-  @Get('live')
+  /** Liveness: the process runs and its event loop turns (`/health/live` is the same, for older probes). */
+  @Get()
   live() {
+    return this.alive();
+  }
+
+  @Get('live')
+  alive() {
     return { status: 'ok', uptime_s: Math.round(process.uptime()) };
   }
 }

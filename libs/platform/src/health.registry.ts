@@ -11,7 +11,7 @@ export interface DependencyCheck {
 
 /**
  * The dependencies this process relies on. Each infrastructure module registers its own check when it starts, so
- * `/health` of a service lists exactly what that service (or the all-in-one process) uses.
+ * `/health/ready` of a service lists exactly what that service (or the all-in-one process) uses.
  */
 @Injectable()
 export class HealthRegistry {

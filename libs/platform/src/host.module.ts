@@ -69,7 +69,7 @@ class CoreModule {
 }
 
 /**
- * The process around an application's root module: shared providers plus `/health`, `/health/live` and
+ * The process around an application's root module: shared providers plus `/health`, `/health/ready` and
  * `/metrics`, registered once however many root modules the process runs (the all-in-one process runs five).
  */
 @Module({})

@@ -85,7 +85,7 @@ class TelemetryLifecycle implements OnApplicationBootstrap {
 }
 
 /**
- * Where time series go: InfluxDB when `TELEMETRY_STORE=influxdb` (reported as `influxdb` in `/health`), else the
+ * Where time series go: InfluxDB when `TELEMETRY_STORE=influxdb` (reported as `influxdb` in `/health/ready`), else the
  * same PostgreSQL as the entities (`telemetry_store`).
  */
 @Module({

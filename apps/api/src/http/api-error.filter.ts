@@ -12,6 +12,9 @@ export interface ApiErrorBody {
   requestId: string;
 }
 
+/** Where the TonyPi-compatible routes live. */
+export const TONYPI_PREFIX = '/tonypi/';
+
 const STATUS: Record<FleetError['code'], number> = {
   invalid_input: 422,
   unauthorized: 401,
@@ -55,7 +58,9 @@ export class ApiErrorFilter implements ExceptionFilter {
       void reply.header('retry-after', String(exception.retryAfterS));
     }
     if (body.statusCode === 401) void reply.header('www-authenticate', 'Bearer');
-    void reply.status(body.statusCode).send(body);
+    // The TonyPi dashboard shows `detail`; its routes get it beside the usual fields.
+    const answer = request.url.startsWith(TONYPI_PREFIX) ? { ...body, detail: body.message } : body;
+    void reply.status(body.statusCode).send(answer);
   }
 
   private toBody(exception: unknown, requestId: string): ApiErrorBody {
