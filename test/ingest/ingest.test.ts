@@ -337,6 +337,9 @@ describe.each(setups)('ingest on $name', (setup) => {
       });
       expect(result.buckets.reduce((sum, b) => sum + (b.values.value ?? 0), 0)).toBe(500);
     }, 30_000);
-    await eventually(async () => expect((await getJson<HealthBody>(`${app.url}/health/ready`)).status).toBe(200), 15_000);
+    await eventually(
+      async () => expect((await getJson<HealthBody>(`${app.url}/health/ready`)).status).toBe(200),
+      15_000,
+    );
   }, 90_000);
 });

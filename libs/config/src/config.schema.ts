@@ -78,12 +78,14 @@ export const envSchema = z.object({
   ALERT_REFRESH_MS: int(5_000, 100, 300_000),
   ALERT_WEBHOOK_TIMEOUT_MS: int(10_000, 100, 120_000),
   ALERT_WEBHOOK_MAX_ATTEMPTS: int(10, 1, 100),
+  ALERT_WEBHOOK_ALLOWED_HOSTS: str(''),
 
   JWT_SECRET: z.preprocess(
     (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
     z.string().min(32, 'expected at least 32 characters (e.g. openssl rand -base64 48)').optional(),
   ),
   ACCESS_TOKEN_TTL_S: int(900, 30, 86_400),
+  TONYPI_ACCESS_TOKEN_TTL_S: int(28_800, 30, 86_400),
   REFRESH_TOKEN_TTL_DAYS: int(30, 1, 365),
   FLEET_ADMIN_USERNAME: str('admin'),
   FLEET_ADMIN_PASSWORD: z.preprocess(
@@ -184,11 +186,17 @@ export function toConfig(env: Env) {
       webhookTimeoutMs: env.ALERT_WEBHOOK_TIMEOUT_MS,
       /** Deliveries still failing after this many attempts (backing off up to an hour apart) are given up. */
       webhookMaxAttempts: env.ALERT_WEBHOOK_MAX_ATTEMPTS,
+      /** Webhook hosts the API accepts although they resolve to a private or loopback address. */
+      webhookAllowedHosts: env.ALERT_WEBHOOK_ALLOWED_HOSTS.split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
     },
     auth: {
       /** Unset: a random secret is generated once and kept in `dataDir` (one process; replicas must share one). */
       jwtSecret: env.JWT_SECRET,
       accessTokenTtlS: env.ACCESS_TOKEN_TTL_S,
+      /** Tokens from the TonyPi-compatible login: its dashboard never refreshes and signs out on the first 401. */
+      tonypiAccessTokenTtlS: env.TONYPI_ACCESS_TOKEN_TTL_S,
       refreshTokenTtlMs: env.REFRESH_TOKEN_TTL_DAYS * 86_400_000,
       adminUsername: env.FLEET_ADMIN_USERNAME,
       /** Unset: the first admin gets a random password, printed once at first start. */

@@ -49,6 +49,6 @@ const printOnce: PasswordNotice = (text) => process.stderr.write(text);
     { provide: PASSWORD_NOTICE, useValue: printOnce },
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AuditService, TokenService, AuthUsers],
+  exports: [AuditService, TokenService, AuthUsers, AuthService, UsersService],
 })
 export class AuthModule {}

@@ -23,7 +23,8 @@ export class AuthService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async login(username: string, password: string, origin: RequestOrigin) {
+  /** `accessTtlS` overrides `ACCESS_TOKEN_TTL_S` for clients that cannot refresh (the TonyPi dashboard). */
+  async login(username: string, password: string, origin: RequestOrigin, accessTtlS?: number) {
     await this.throttle.check(username, origin.ip);
     const account = await this.users.findCredentials(username);
     const check = account ? await checkPassword(account.password_hash, password) : undefined;
@@ -41,7 +42,7 @@ export class AuthService {
     if (check.needsRehash) await this.users.setPasswordHash(account.id, await hashPassword(password));
     await this.users.recordLogin(account.id, this.clock.now());
     const user = await this.users.get(account.id);
-    const tokens = await this.tokens.issue(toAuthUser(user), origin);
+    const tokens = await this.tokens.issue(toAuthUser(user), origin, accessTtlS);
     await this.authLog('INFO', `'${user.username}' signed in`, origin);
     return { ...tokens, user };
   }

@@ -62,7 +62,7 @@ export class TokenService {
   }
 
   /** A new login: an access token and the first refresh token of a new family. */
-  async issue(user: AuthUser, origin: RequestOrigin): Promise<IssuedTokens> {
+  async issue(user: AuthUser, origin: RequestOrigin, accessTtlS?: number): Promise<IssuedTokens> {
     const refresh = this.newRefreshToken();
     await this.refreshTokens.issue({
       user_id: user.id,
@@ -72,7 +72,7 @@ export class TokenService {
       user_agent: origin.userAgent ?? null,
       ip_address: origin.ip,
     });
-    return this.tokens(user, refresh);
+    return this.tokens(user, refresh, accessTtlS);
   }
 
   /** Trades a refresh token for a new pair; a reused (already rotated) token ends that whole login. */
@@ -117,8 +117,8 @@ export class TokenService {
     };
   }
 
-  private tokens(user: AuthUser, refresh: { token: string; expiresAt: Date }): IssuedTokens {
-    const ttl = this.config.auth.accessTokenTtlS;
+  private tokens(user: AuthUser, refresh: { token: string; expiresAt: Date }, accessTtlS?: number): IssuedTokens {
+    const ttl = accessTtlS ?? this.config.auth.accessTokenTtlS;
     const now = Math.floor(this.clock.now().getTime() / 1000);
     const access = this.jwt.sign(
       { sub: user.id, username: user.username, role: user.role, typ: 'access', iat: now, exp: now + ttl },
