@@ -9,3 +9,7 @@ export * from './validation';
 export * from './telemetry-event.schema';
 export * from './alert.schema';
 export * from './audit.schema';
+export * from './api/log-api.schema';
+export * from './api/robot-api.schema';
+export * from './api/live.schema';
+export * from './api/alert-api.schema';

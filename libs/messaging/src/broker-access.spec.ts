@@ -95,6 +95,39 @@ describe('what a robot may subscribe to on the embedded broker', () => {
   });
 });
 
+describe('what a browser signed in with an access token may do on the embedded broker', () => {
+  const browser: BrokerIdentity = { kind: 'browser', username: 'ana', role: 'admin' };
+
+  it.each([
+    ['tonypi/#', true],
+    ['tonypi/sensors/+', true],
+    ['tonypi/status/tonypi_01', true],
+    ['tonypi/commands/response', true],
+    ['tonypi/+/tonypi_01', true],
+    ['#', false],
+    ['+/sensors/tonypi_01', false],
+    ['$share/dashboard/tonypi/#', false],
+    ['$SYS/#', false],
+    ['elsewhere/#', false],
+  ])('subscribes to %s: %s', (filter, allowed) => {
+    expect(maySubscribe(browser, filter, '')).toBe(allowed);
+  });
+
+  it('reads robot topics only under MQTT_TOPIC_PREFIX', () => {
+    expect(maySubscribe(browser, 'site-a/tonypi/#', 'site-a')).toBe(true);
+    expect(maySubscribe(browser, 'site-a/#', 'site-a')).toBe(false);
+    expect(maySubscribe(browser, 'tonypi/#', 'site-a')).toBe(false);
+    expect(maySubscribe(browser, '$share/g/site-a/tonypi/#', 'site-a')).toBe(false);
+  });
+
+  it.each(['tonypi/commands/tonypi_01', 'tonypi/emergency_stop/broadcast', 'tonypi/sensors/tonypi_01', 'x'])(
+    'publishes nothing, whatever its role: %s',
+    (topic) => {
+      expect(mayPublish(browser, topic, '')).toBe(false);
+    },
+  );
+});
+
 describe('robot ids that can log in', () => {
   it.each(['tonypi_01', 'rover-7', 'esp32.lab:3', 'fleetwood'])('%s can', (id) => {
     expect(robotIdProblem(id)).toBeUndefined();

@@ -2,13 +2,18 @@ import { robotIdSchema } from '@fleet/contracts';
 import { unprefixTopic } from './topics';
 
 /**
- * Who is at the other end of a connection to the embedded broker: one of Fleet's own services, or a robot, known by
- * its credential or, with `MQTT_ALLOW_ANONYMOUS=true`, only by the client id it chose.
+ * Who is at the other end of a connection to the embedded broker: one of Fleet's own services, a robot, known by
+ * its credential or, with `MQTT_ALLOW_ANONYMOUS=true`, only by the client id it chose, or a person's browser (or
+ * script) signed in with an API access token.
  *
  * @example
  * const robot: BrokerIdentity = { kind: 'robot', robotId: 'tonypi_01', via: 'credential' };
+ * const browser: BrokerIdentity = { kind: 'browser', username: 'ana', role: 'viewer' };
  */
-export type BrokerIdentity = { kind: 'fleet' } | { kind: 'robot'; robotId: string; via: 'credential' | 'anonymous' };
+export type BrokerIdentity =
+  | { kind: 'fleet' }
+  | { kind: 'robot'; robotId: string; via: 'credential' | 'anonymous' }
+  | { kind: 'browser'; username: string; role: string };
 
 /** Fleet's services use client ids that start with this; no robot may take one over. */
 export const FLEET_CLIENT_ID_PREFIX = 'fleet-';
@@ -26,6 +31,9 @@ const PUBLISHED_SHARED = new Set([
   'tonypi/commands/response',
   'tonypi/emergency_stop/response',
 ]);
+
+/** The first level of every robot topic. */
+const ROBOT_ROOT = 'tonypi';
 
 /** Orders for every robot. */
 const BROADCASTS = ['tonypi/commands/broadcast', 'tonypi/emergency_stop/broadcast'];
@@ -55,11 +63,13 @@ export function robotIdProblem(robotId: string): string | undefined {
 
 /**
  * Whether `identity` may publish on `topic` (as received, with `MQTT_TOPIC_PREFIX` if any). Fleet publishes anywhere
- * but `$SYS`; a robot only its own telemetry, under its own id, and the topics that carry no id.
+ * but `$SYS`; a robot only its own telemetry, under its own id, and the topics that carry no id; a browser nowhere
+ * (commands go through the API, which checks the role and records them).
  */
 export function mayPublish(identity: BrokerIdentity, topic: string, prefix: string): boolean {
   if (topic.startsWith('$SYS/')) return false;
   if (identity.kind === 'fleet') return true;
+  if (identity.kind === 'browser') return false;
   const local = unprefixTopic(prefix, topic);
   if (local === undefined) return false;
   if (PUBLISHED_SHARED.has(local)) return true;
@@ -76,13 +86,15 @@ export function mayPublish(identity: BrokerIdentity, topic: string, prefix: stri
  * Whether `identity` may subscribe to `filter` (as sent, with `MQTT_TOPIC_PREFIX` if any). Fleet reads everything;
  * a robot reads what is addressed to it (`tonypi/<kind>/<its id>`: commands, emergency stop, items, config, and its
  * own telemetry) and the broadcasts. A wildcard is allowed only when every topic it can match is one of those:
- * `tonypi/+/tonypi_01` is, `tonypi/commands/+` and `tonypi/#` are not.
+ * `tonypi/+/tonypi_01` is, `tonypi/commands/+` and `tonypi/#` are not. A browser reads every robot topic
+ * (`tonypi/#`), in its own subscription only: never a shared one, which would take messages away from Fleet.
  */
 export function maySubscribe(identity: BrokerIdentity, filter: string, prefix: string): boolean {
   if (identity.kind === 'fleet') return true;
   const local = unprefixTopic(prefix, filter);
   if (local === undefined) return false;
   const levels = local.split('/');
+  if (identity.kind === 'browser') return levels[0] === ROBOT_ROOT;
   const readable = [['tonypi', '+', identity.robotId], ...BROADCASTS.map((topic) => topic.split('/'))];
   return readable.some((pattern) => within(levels, pattern));
 }

@@ -34,7 +34,15 @@ export interface EmbeddedBrokerOptions {
   credentialCacheMs?: number;
   /** Milliseconds since the epoch; tests pass their own clock. */
   now?: () => number;
+  /** Who an API access token speaks for, for browsers; see {@link EmbeddedBroker.acceptBrowsers}. */
+  verifyBrowserToken?: BrowserTokenVerifier;
 }
+
+/**
+ * Who an API access token speaks for, or null when it is not valid (bad, expired, or its user disabled). Rejects
+ * only when the check cannot be made now.
+ */
+export type BrowserTokenVerifier = (token: string) => Promise<{ username: string; role: string } | null>;
 
 /** The user name Fleet's own MQTT clients log in with on the embedded broker. */
 export const INTERNAL_USER = 'fleet-internal';
@@ -44,7 +52,16 @@ const DEFAULT_CREDENTIAL_CACHE_MS = 30_000;
 /** CONNACK return codes of MQTT 3.1.1. */
 const REFUSED = { identifierRejected: 2, serverUnavailable: 3, badCredentials: 4, notAuthorized: 5 } as const;
 
-type Login = { identity: BrokerIdentity; credential?: ActiveRobotCredential } | { refused: number; reason: string };
+type Login =
+  | { identity: BrokerIdentity; credential?: ActiveRobotCredential; token?: string }
+  | { refused: number; reason: string };
+
+/**
+ * An API access token (a JWT: three base64url parts). A robot secret never looks like one: it is 43 base64url
+ * characters without a dot.
+ */
+const ACCESS_TOKEN = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const MAX_TOKEN_LENGTH = 8_192;
 
 /** What the CONNECT packet said that `authenticate` is not told. */
 interface ConnectDetails {
@@ -60,7 +77,10 @@ interface ConnectDetails {
  * do anything. A robot logs in with its robot id as username and the secret `fleet robots credentials <id>` issued;
  * with `allowAnonymous`, a client without credentials is taken for the robot its client id names. A robot may
  * publish only its own telemetry (see {@link mayPublish}) and read only what is addressed to it
- * ({@link maySubscribe}).
+ * ({@link maySubscribe}). A browser (or script) logs in with any username and an API access token as password, when
+ * the API runs in the process and has said how to check one ({@link acceptBrowsers}); it may read every robot topic
+ * and publish nothing. Its token is checked again every `credentialCacheMs`: once it runs out, or its user is
+ * disabled, the connection is closed (the browser reconnects with a fresh token).
  *
  * What aedes does with a refusal: a refused login gets its CONNACK return code and is closed; a refused SUBSCRIBE is
  * answered with failure (0x80) for that filter and the connection stays; a refused PUBLISH closes the connection,
@@ -78,8 +98,20 @@ export class EmbeddedBroker {
   private wss?: WebSocketServer;
   private ports = { port: 0, wsPort: 0 };
   private recheck?: NodeJS.Timeout;
+  private verifyBrowserToken?: BrowserTokenVerifier;
 
-  constructor(private readonly options: EmbeddedBrokerOptions) {}
+  constructor(private readonly options: EmbeddedBrokerOptions) {
+    this.verifyBrowserToken = options.verifyBrowserToken;
+  }
+
+  /**
+   * Admits browsers that log in with an API access token as password, checked by `verify`. The broker starts before
+   * the API's modules exist, so the API calls this once it is ready; until then (and in a process without the API)
+   * such logins are refused.
+   */
+  acceptBrowsers(verify: BrowserTokenVerifier): void {
+    this.verifyBrowserToken = verify;
+  }
 
   /** Listens on both ports; a taken port stops start-up naming the variable to change. */
   async start(): Promise<{ port: number; wsPort: number }> {
@@ -88,6 +120,8 @@ export class EmbeddedBroker {
     const connects = new WeakMap<Client, ConnectDetails>();
     /** Robots logged in with a credential, checked again every cache period. */
     const credentialed = new Map<Client, { robotId: string; credential: ActiveRobotCredential }>();
+    /** Browsers and the token each logged in with, checked again every cache period. */
+    const browsers = new Map<Client, { username: string; token: string }>();
     const cacheMs = this.options.credentialCacheMs ?? DEFAULT_CREDENTIAL_CACHE_MS;
     const logins = this.options.robotCredentials
       ? new RobotLogins(this.options.robotCredentials, cacheMs, this.options.now ?? Date.now, (error) =>
@@ -116,6 +150,9 @@ export class EmbeddedBroker {
             if (login.identity.kind === 'robot' && login.credential) {
               credentialed.set(client, { robotId: login.identity.robotId, credential: login.credential });
             }
+            if (login.identity.kind === 'browser' && login.token) {
+              browsers.set(client, { username: login.identity.username, token: login.token });
+            }
             done(null, true);
           },
           (error: unknown) => {
@@ -130,8 +167,10 @@ export class EmbeddedBroker {
         const identity = client ? identities.get(client) : undefined;
         if (identity && mayPublish(identity, packet.topic, prefix)) return done(null);
         logger.warn(
-          { clientId: client?.id, robotId: robotOf(identity), topic: packet.topic },
-          'MQTT publish refused: a robot publishes only its own telemetry; closing its connection',
+          { clientId: client?.id, robotId: robotOf(identity), user: userOf(identity), topic: packet.topic },
+          identity?.kind === 'browser'
+            ? 'MQTT publish refused: browsers only read (commands go through the API); closing its connection'
+            : 'MQTT publish refused: a robot publishes only its own telemetry; closing its connection',
         );
         done(new Error(`not allowed to publish on ${packet.topic}`));
       },
@@ -139,14 +178,19 @@ export class EmbeddedBroker {
         const identity = identities.get(client);
         if (identity && maySubscribe(identity, subscription.topic, prefix)) return done(null, subscription);
         logger.warn(
-          { clientId: client.id, robotId: robotOf(identity), topic: subscription.topic },
-          'MQTT subscription refused: a robot reads only its own topics and the broadcasts',
+          { clientId: client.id, robotId: robotOf(identity), user: userOf(identity), topic: subscription.topic },
+          identity?.kind === 'browser'
+            ? 'MQTT subscription refused: browsers read robot topics only, in a subscription of their own'
+            : 'MQTT subscription refused: a robot reads only its own topics and the broadcasts',
         );
         done(null, null);
       },
     });
     this.aedes = aedes;
-    aedes.on('clientDisconnect', (client) => credentialed.delete(client));
+    aedes.on('clientDisconnect', (client) => {
+      credentialed.delete(client);
+      browsers.delete(client);
+    });
     aedes.on('clientError', (client, error) =>
       logger.debug({ clientId: client.id, err: error.message }, 'MQTT client error'),
     );
@@ -154,15 +198,16 @@ export class EmbeddedBroker {
       logger.debug({ clientId: client.id, err: error.message }, 'MQTT connection error'),
     );
 
-    if (logins) {
-      let checking = false;
-      this.recheck = setInterval(() => {
-        if (checking) return;
-        checking = true;
-        void this.closeRevoked(credentialed, logins).finally(() => (checking = false));
-      }, cacheMs);
-      this.recheck.unref();
-    }
+    let checking = false;
+    this.recheck = setInterval(() => {
+      if (checking) return;
+      checking = true;
+      void Promise.all([
+        logins ? this.closeRevoked(credentialed, logins) : undefined,
+        this.closeExpiredBrowsers(browsers),
+      ]).finally(() => (checking = false));
+    }, cacheMs);
+    this.recheck.unref();
 
     try {
       const tcp = createServer((socket) => aedes.handle(socket));
@@ -226,6 +271,8 @@ export class EmbeddedBroker {
         reason: `client ids starting with '${FLEET_CLIENT_ID_PREFIX}' belong to Fleet's own services`,
       };
     }
+    const token = accessTokenIn(password);
+    if (token !== undefined) return this.identifyBrowser(token);
     if (username === undefined) {
       if (password !== undefined) return { refused: REFUSED.badCredentials, reason: 'a password without a username' };
       if (!this.options.allowAnonymous) {
@@ -253,6 +300,52 @@ export class EmbeddedBroker {
       return { refused: REFUSED.badCredentials, reason: `no active credential of robot '${username}' has this secret` };
     }
     return { identity: { kind: 'robot', robotId: username, via: 'credential' }, credential };
+  }
+
+  /** A browser presenting an API access token. */
+  private async identifyBrowser(token: string): Promise<Login> {
+    const verify = this.verifyBrowserToken;
+    if (!verify) {
+      return {
+        refused: REFUSED.notAuthorized,
+        reason: 'an API access token is accepted only where the API runs in the same process as this broker',
+      };
+    }
+    const user = await verify(token);
+    if (!user) {
+      return {
+        refused: REFUSED.badCredentials,
+        reason: 'the access token is not valid (expired, or its user disabled)',
+      };
+    }
+    return { identity: { kind: 'browser', username: user.username, role: user.role }, token };
+  }
+
+  /** Closes the connections of browsers whose token ran out or whose user was disabled since they logged in. */
+  private async closeExpiredBrowsers(browsers: Map<Client, { username: string; token: string }>): Promise<void> {
+    const verify = this.verifyBrowserToken;
+    if (!verify) return;
+    for (const [client, { username, token }] of browsers) {
+      if (client.closed) {
+        browsers.delete(client);
+        continue;
+      }
+      let user: Awaited<ReturnType<BrowserTokenVerifier>>;
+      try {
+        user = await verify(token);
+      } catch (error) {
+        this.options.logger.warn({ err: errorMessage(error) }, "could not check connected browsers' tokens");
+        return;
+      }
+      if (!user) {
+        browsers.delete(client);
+        this.options.logger.info(
+          { clientId: client.id, user: username },
+          'MQTT connection closed: the access token expired or its user was disabled',
+        );
+        client.close();
+      }
+    }
   }
 
   /** Closes the connections of robots whose credential was revoked or replaced since they logged in. */
@@ -342,6 +435,17 @@ function closeServer(server: Server | HttpServer | undefined): Promise<void> {
 
 function robotOf(identity: BrokerIdentity | undefined): string | undefined {
   return identity?.kind === 'robot' ? identity.robotId : undefined;
+}
+
+function userOf(identity: BrokerIdentity | undefined): string | undefined {
+  return identity?.kind === 'browser' ? identity.username : undefined;
+}
+
+/** The password as an API access token, or undefined when it is not one. */
+function accessTokenIn(password: Buffer | undefined): string | undefined {
+  if (!password || password.length > MAX_TOKEN_LENGTH) return undefined;
+  const text = password.toString('utf8');
+  return ACCESS_TOKEN.test(text) ? text : undefined;
 }
 
 function errorMessage(error: unknown): string {

@@ -1,4 +1,27 @@
 import { Module } from '@nestjs/common';
+import { DatabaseModule, RobotCredentialRepository } from '@fleet/database';
+import { MessagingModule } from '@fleet/messaging';
+import { TelemetryModule } from '@fleet/telemetry';
+import { FleetController } from './fleet.controller';
+import { FleetSummaryService } from './fleet-summary.service';
+import { RobotCredentialsController } from './robot-credentials.controller';
+import { RobotCredentialsService } from './robot-credentials.service';
+import { RobotHistoryService } from './robot-history.service';
+import { RobotsController } from './robots.controller';
+import { RobotsService } from './robots.service';
 
-@Module({})
+/** Robots: the registry, live state, history, MQTT credentials, and the fleet summary. */
+@Module({
+  imports: [DatabaseModule, MessagingModule, TelemetryModule],
+  controllers: [RobotsController, RobotCredentialsController, FleetController],
+  // The credential repository is used only here and by the broker's own lookup, so it is provided here.
+  providers: [
+    RobotsService,
+    RobotHistoryService,
+    RobotCredentialsService,
+    FleetSummaryService,
+    RobotCredentialRepository,
+  ],
+  exports: [RobotsService],
+})
 export class RobotsModule {}

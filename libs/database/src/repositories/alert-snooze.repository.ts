@@ -1,8 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Kysely } from 'kysely';
-import { InvalidInputError, NotFoundError, parseOrThrow, snoozeInputSchema, type SnoozeInput } from '@fleet/contracts';
+import {
+  InvalidInputError,
+  NotFoundError,
+  parseOrThrow,
+  snoozeInputSchema,
+  type Page,
+  type SnoozeInput,
+} from '@fleet/contracts';
 import { DATABASE } from '../database.tokens';
 import type { DB } from '../db.types';
+import { fetchPage, pageBounds, TOTAL } from './sql-helpers';
 
 const COLUMNS = ['id', 'robot_id', 'alert_type', 'until', 'reason', 'created_by', 'created_at'] as const;
 
@@ -39,6 +47,40 @@ export class AlertSnoozeRepository {
   /** Every snooze running at `now`: few at any time, so alerting keeps them all in memory. */
   async active(now: Date) {
     return this.list({ activeAt: now });
+  }
+
+  /**
+   * One page of the snoozes running at `activeAt`, of one robot or all, latest-ending first.
+   *
+   * @example
+   * await snoozes.activePage({ robotId: 'tonypi_01', activeAt: now, limit: 50, offset: 0 });
+   */
+  async activePage(query: {
+    robotId?: string;
+    activeAt: Date;
+    limit?: number;
+    offset?: number;
+  }): Promise<Page<AlertSnooze>> {
+    const bounds = pageBounds(query);
+    let q = this.db.selectFrom('alert_snoozes').where('until', '>', query.activeAt);
+    if (query.robotId !== undefined) q = q.where('robot_id', '=', query.robotId);
+    return fetchPage(
+      bounds,
+      q
+        .select(COLUMNS)
+        .orderBy('until', 'desc')
+        .orderBy('id', 'desc')
+        .limit(bounds.limit)
+        .offset(bounds.offset)
+        .execute(),
+      q.select(TOTAL).executeTakeFirstOrThrow(),
+    );
+  }
+
+  async get(id: number): Promise<AlertSnooze> {
+    const snooze = await this.db.selectFrom('alert_snoozes').select(COLUMNS).where('id', '=', id).executeTakeFirst();
+    if (!snooze) throw new NotFoundError('snooze', String(id));
+    return snooze;
   }
 
   async remove(id: number): Promise<void> {

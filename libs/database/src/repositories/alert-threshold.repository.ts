@@ -3,6 +3,30 @@ import { sql, type Kysely } from 'kysely';
 import { NotFoundError, parseOrThrow, thresholdInputSchema, type ThresholdInput } from '@fleet/contracts';
 import { DATABASE } from '../database.tokens';
 import type { DB } from '../db.types';
+import { DEFAULT_THRESHOLDS } from '../migrations/20261122010500-default-thresholds';
+import { THRESHOLD_TIMING } from '../migrations/20261122030000-alerting';
+
+/** The fields of a row that can change once it exists: its robot and metric stay. */
+export type ThresholdChanges = Partial<
+  Pick<
+    ThresholdInput,
+    'warning_threshold' | 'critical_threshold' | 'direction' | 'enabled' | 'pending_s' | 'clear_margin' | 'auto_resolve'
+  >
+>;
+
+/** A global default as Fleet ships it. */
+export interface ShippedThreshold {
+  metric_type: string;
+  warning_threshold: number;
+  critical_threshold: number;
+  direction: 'above' | 'below';
+  pending_s: number;
+  clear_margin: number;
+  auto_resolve: boolean;
+}
+
+/** Disk's default is seeded with the alerting migration (20261122030000), beside its timing. */
+const DISK_DEFAULT = { metric_type: 'disk', warning: 80, critical: 90, direction: 'above' } as const;
 
 const COLUMNS = [
   'id',
@@ -112,6 +136,94 @@ export class AlertThresholdRepository {
       )
       .returning(COLUMNS)
       .executeTakeFirstOrThrow();
+  }
+
+  async find(id: number) {
+    return this.db.selectFrom('alert_thresholds').select(COLUMNS).where('id', '=', id).executeTakeFirst();
+  }
+
+  async get(id: number) {
+    const row = await this.find(id);
+    if (!row) throw new NotFoundError('threshold', String(id));
+    return row;
+  }
+
+  /** The row for (robot, metric), or with `robotId` null the global row of the metric; undefined when none. */
+  async findFor(robotId: string | null, metricType: string) {
+    return this.db
+      .selectFrom('alert_thresholds')
+      .select(COLUMNS)
+      .where('robot_id', robotId === null ? 'is' : '=', robotId)
+      .where('metric_type', '=', metricType)
+      .executeTakeFirst();
+  }
+
+  /**
+   * Changes the fields given and keeps the others. The row that results is validated as a whole (warning and
+   * critical in order for its direction); bad input names the field.
+   *
+   * @example
+   * await thresholds.update(id, { critical_threshold: 95 });
+   */
+  async update(id: number, changes: ThresholdChanges) {
+    return this.db.transaction().execute(async (trx) => {
+      const current = await trx
+        .selectFrom('alert_thresholds')
+        .select(COLUMNS)
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!current) throw new NotFoundError('threshold', String(id));
+      const given = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
+      // The robot and metric stay as they are, so only the values are judged (an adopted row's robot id may
+      // predate the id rules).
+      const {
+        robot_id: _robot,
+        metric_type: _metric,
+        ...values
+      } = parseOrThrow(
+        thresholdInputSchema,
+        {
+          metric_type: current.metric_type,
+          warning_threshold: current.warning_threshold,
+          critical_threshold: current.critical_threshold,
+          direction: current.direction,
+          enabled: current.enabled ?? true,
+          pending_s: current.pending_s,
+          clear_margin: current.clear_margin,
+          auto_resolve: current.auto_resolve,
+          ...given,
+        },
+        'threshold',
+      );
+      return trx
+        .updateTable('alert_thresholds')
+        .set({ ...values, updated_at: new Date() })
+        .where('id', '=', id)
+        .returning(COLUMNS)
+        .executeTakeFirstOrThrow();
+    });
+  }
+
+  /**
+   * The global defaults Fleet ships with (what its migrations seed), by metric: to compare the global rows with,
+   * or to put one back.
+   */
+  shippedDefaults(): ShippedThreshold[] {
+    return [...DEFAULT_THRESHOLDS, DISK_DEFAULT]
+      .map((t) => {
+        const timing = THRESHOLD_TIMING.find((x) => x.metric_type === t.metric_type);
+        return {
+          metric_type: t.metric_type,
+          warning_threshold: t.warning,
+          critical_threshold: t.critical,
+          direction: t.direction,
+          pending_s: timing?.pending_s ?? 0,
+          clear_margin: timing?.clear_margin ?? 0,
+          auto_resolve: true,
+        };
+      })
+      .sort((a, b) => a.metric_type.localeCompare(b.metric_type));
   }
 
   async remove(id: number): Promise<void> {

@@ -201,6 +201,47 @@ export class AlertRepository {
   }
 
   /**
+   * Acknowledges the open, unacknowledged alerts of one robot or all, created at or before `createdBefore`, at most
+   * `limit` of them (oldest first), announcing each. Resolved alerts are left alone: nobody needs to look at them.
+   * Returns the events to publish once committed and how many matching alerts are left (past the limit).
+   *
+   * @example
+   * const { events, remaining } = await alerts.acknowledgeOpen({ robotId: 'tonypi_01', limit: 1000 }, 'alice', now);
+   */
+  async acknowledgeOpen(
+    query: { robotId?: string; createdBefore?: Date; limit: number },
+    by: string,
+    at: Date,
+  ): Promise<{ events: AlertEvent[]; remaining: number }> {
+    return this.db.transaction().execute(async (trx) => {
+      const matching = () => {
+        let q = trx.selectFrom('alerts').where(OPEN).where(UNACKNOWLEDGED);
+        if (query.robotId !== undefined) q = q.where('robot_id', '=', query.robotId);
+        if (query.createdBefore) q = q.where('created_at', '<=', query.createdBefore);
+        return q;
+      };
+      const changed = await trx
+        .updateTable('alerts')
+        .set({ acknowledged: true, acknowledged_by: by, acknowledged_at: at, updated_at: at })
+        .where('id', 'in', matching().select('id').orderBy('id').limit(query.limit))
+        // Re-checked on the locked row: of two operators acknowledging at once, one does it.
+        .where(OPEN)
+        .where(UNACKNOWLEDGED)
+        .returning(ALERT_COLUMNS)
+        .execute();
+      const events: AlertEvent[] = [];
+      // RETURNING keeps no order.
+      for (const row of changed.sort((a, b) => a.id - b.id)) {
+        const event = alertEvent('acknowledged', row, at, by);
+        await enqueueAlertEvent(trx, event);
+        events.push(event);
+      }
+      const { total } = await matching().select(TOTAL).executeTakeFirstOrThrow();
+      return { events, remaining: Number(total) };
+    });
+  }
+
+  /**
    * Resolves an alert by hand (`resolution: 'manual'`) and queues its announcement. The condition behind it is
    * then judged afresh: its evaluation state goes back to normal, so if the condition still holds a new alert
    * opens (after the pending period) instead of the resolved one being taken as still firing. An alert already

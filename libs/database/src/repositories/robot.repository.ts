@@ -109,6 +109,24 @@ export class RobotRepository {
     );
   }
 
+  /** Active robots by the status the registry last recorded (what the fleet looks like without live state). */
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .selectFrom('robots')
+      // TonyPi left the column nullable; its default is offline.
+      .select([sql<string>`COALESCE(status, 'offline')`.as('status'), TOTAL])
+      .where('is_active', '=', true)
+      .groupBy(sql`1`)
+      .execute();
+    return Object.fromEntries(rows.map((row) => [row.status, Number(row.total)]));
+  }
+
+  /** Jobs robots are working on now: TonyPi's `jobs` rows whose status is `active`. */
+  async activeJobCount(): Promise<number> {
+    const row = await this.db.selectFrom('jobs').select(TOTAL).where('status', '=', 'active').executeTakeFirstOrThrow();
+    return Number(row.total);
+  }
+
   async update(robotId: string, fields: RobotFields) {
     const robot = await this.db
       .updateTable('robots')
