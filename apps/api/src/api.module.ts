@@ -8,6 +8,8 @@ import { HttpModule } from './http/http.module';
 import { LiveModule } from './live/live.module';
 import { LogsModule } from './logs/logs.module';
 import { RobotsModule } from './robots/robots.module';
+import { TonyPiCompatModule } from './tonypi-compat/tonypi-compat.module';
+import { TonyPiCompatRecordsModule } from './tonypi-compat/records/records.module';
 
 /**
  * The REST API and live updates for the dashboard and scripts.
@@ -23,6 +25,8 @@ import { RobotsModule } from './robots/robots.module';
     AlertsModule,
     LogsModule,
     LiveModule,
+    TonyPiCompatModule,
+    TonyPiCompatRecordsModule,
   ],
 })
 export class ApiModule {}

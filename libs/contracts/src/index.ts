@@ -12,4 +12,6 @@ export * from './audit.schema';
 export * from './api/log-api.schema';
 export * from './api/robot-api.schema';
 export * from './api/live.schema';
+export * from './api/tonypi.schema';
 export * from './api/alert-api.schema';
+export * from './api/tonypi-records.schema';

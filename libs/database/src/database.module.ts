@@ -20,6 +20,7 @@ import { SystemLogRepository } from './repositories/system-log.repository';
 import { UserRepository } from './repositories/user.repository';
 import { AuditRepository } from './repositories/audit.repository';
 import { RefreshTokenRepository } from './repositories/refresh-token.repository';
+import { JobRepository } from './repositories/job.repository';
 
 async function openDatabase(
   config: FleetConfig,
@@ -92,6 +93,7 @@ const repositories = [
   ServiceHeartbeatRepository,
   RefreshTokenRepository,
   AuditRepository,
+  JobRepository,
 ];
 
 /**

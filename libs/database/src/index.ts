@@ -57,3 +57,4 @@ export {
   type NewRefreshToken,
   type RotationOutcome,
 } from './repositories/refresh-token.repository';
+export { JobRepository, type Job, type JobHistoryQuery, type JobStats } from './repositories/job.repository';
