@@ -33,6 +33,7 @@ import { toEvent, tonyPiMix, type Reading } from './alerting/tonypi-events';
 import { percentile } from './ingest/ingest-metrics';
 import { dropRedisKeys, onServer } from './ingest/stored-points';
 import { wholeNumber } from './args';
+import { Cleanups } from './cleanups';
 
 /** Phase 1 publishes this many events per XADD transaction (ingest publishes a written batch at once). */
 const BATCH = 1_000;
@@ -239,24 +240,6 @@ async function batchLine(phase: string, alerting: AlertingApp, before: { count: 
 }
 
 const sum = (counts: Map<unknown, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
-
-/** Runs each clean-up step once, newest first, whatever happened, also when the run is interrupted. */
-class Cleanups {
-  private readonly steps: (() => Promise<unknown>)[] = [];
-  private running?: Promise<void>;
-
-  add(step: () => Promise<unknown>): void {
-    this.steps.push(step);
-  }
-
-  run(): Promise<void> {
-    return (this.running ??= (async () => {
-      for (const step of this.steps.reverse()) {
-        await step().catch((error: unknown) => process.stderr.write(`cleanup: ${String(error)}\n`));
-      }
-    })());
-  }
-}
 
 /** The PostgreSQL server and Redis the benchmark runs against; a missing one stops it with a message naming it. */
 function requireServers(config: FleetConfig): { serverUrl: string; redisUrl: string } {
