@@ -83,7 +83,7 @@ export async function createServiceApp(root: Type, options: ServiceOptions): Pro
       {
         requestId: request.id,
         method: request.method,
-        url: request.url,
+        url: withoutSecrets(request.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
       },
@@ -92,6 +92,11 @@ export async function createServiceApp(root: Type, options: ServiceOptions): Pro
     done();
   });
   return app;
+}
+
+/** A URL as logs may show it: a token passed in the query string (`?token=`) is blanked. */
+export function withoutSecrets(url: string): string {
+  return url.replace(/([?&](?:token|access_token|refresh_token)=)[^&#]*/gi, '$1[redacted]');
 }
 
 /** Listens on `HOST`:`PORT`; a taken port stops start-up with a message naming `PORT`. */
