@@ -6,7 +6,7 @@ import {
   InvalidInputError,
   parseOrThrow,
   webhookInputSchema,
-  type AlertEvent,
+  webhookTestEvent,
   type AlertSeverity,
 } from '@fleet/contracts';
 import { AlertNotificationRepository, AlertWebhookRepository, type DatabaseConnection } from '@fleet/database';
@@ -185,7 +185,14 @@ async function sendTest(
   timeoutMs: number,
   io: CliIo,
 ): Promise<void> {
-  const body = JSON.stringify(sampleEvent(new Date(), severity));
+  const body = JSON.stringify(
+    webhookTestEvent(
+      new Date(),
+      severity,
+      'Sent by `fleet webhooks test`; no alert was raised.',
+      'fleet webhooks test',
+    ),
+  );
   const headers = webhookHeaders({
     event: 'opened',
     deliveryId: `test-${randomUUID()}`,
@@ -201,36 +208,4 @@ async function sendTest(
   io.out(
     `HTTP ${outcome.status} from ${hook.url} in ${ms} ms: the webhook accepted the test delivery${hook.secret === null ? ' (unsigned)' : ''}\n`,
   );
-}
-
-/** An event that says it is a test, shaped as every delivery is. */
-function sampleEvent(now: Date, severity: AlertSeverity): AlertEvent {
-  const at = now.toISOString();
-  return {
-    event: 'opened',
-    at,
-    actor: null,
-    alert: {
-      id: 0,
-      robot_id: null,
-      alert_type: 'system',
-      severity,
-      title: 'Test delivery from Fleet',
-      message: 'Sent by `fleet webhooks test`; no alert was raised.',
-      source: 'fleet webhooks test',
-      value: null,
-      threshold: null,
-      details: { test: true },
-      acknowledged: false,
-      acknowledged_by: null,
-      acknowledged_at: null,
-      resolved: false,
-      resolved_at: null,
-      resolved_by: null,
-      resolution: null,
-      resolution_note: null,
-      created_at: at,
-      updated_at: null,
-    },
-  };
 }

@@ -114,3 +114,40 @@ export const webhookInputSchema = z.object({
   enabled: z.boolean().default(true),
 });
 export type WebhookInput = z.input<typeof webhookInputSchema>;
+
+/**
+ * A delivery that says it is a test, shaped as every alert event is: what "test this webhook" sends.
+ *
+ * @example
+ * JSON.stringify(webhookTestEvent(new Date(), 'warning', 'Sent by the operator; no alert was raised.', 'cli'))
+ */
+export function webhookTestEvent(now: Date, severity: AlertSeverity, message: string, source: string): AlertEvent {
+  const at = now.toISOString();
+  return {
+    event: 'opened',
+    at,
+    actor: null,
+    alert: {
+      id: 0,
+      robot_id: null,
+      alert_type: 'system',
+      severity,
+      title: 'Test delivery from Fleet',
+      message,
+      source,
+      value: null,
+      threshold: null,
+      details: { test: true },
+      acknowledged: false,
+      acknowledged_by: null,
+      acknowledged_at: null,
+      resolved: false,
+      resolved_at: null,
+      resolved_by: null,
+      resolution: null,
+      resolution_note: null,
+      created_at: at,
+      updated_at: null,
+    },
+  };
+}

@@ -1,18 +1,11 @@
+import { TELEMETRY_MEASUREMENTS } from '@fleet/contracts';
+
 /**
  * The measurements Fleet writes. Names follow what the TonyPi backend's code writes (not its design document).
  * Tags are only ever bounded sets (robot id, sensor type, servo id/name, detection label, log level); everything
  * else is a field.
  */
-export const MEASUREMENTS = [
-  'sensor_data',
-  'robot_status',
-  'battery_status',
-  'robot_location',
-  'servo_data',
-  'vision_data',
-  'robot_logs',
-  'job_progress',
-] as const;
+export const MEASUREMENTS = TELEMETRY_MEASUREMENTS;
 export type Measurement = (typeof MEASUREMENTS)[number];
 
 export type FieldValue = number | string | boolean;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
-import type { AlertEvent, AlertSeverity, PageQuery, WebhookInput } from '@fleet/contracts';
+import { webhookTestEvent, type PageQuery, type WebhookInput } from '@fleet/contracts';
 import { AlertNotificationRepository, AlertWebhookRepository } from '@fleet/database';
 import { postWebhook, webhookHeaders } from '@fleet/messaging';
 import { CLOCK, type Clock } from '@fleet/platform';
@@ -58,7 +58,14 @@ export class AlertWebhooksService {
     const hook = await this.webhooks.getForDelivery(id);
     await this.urls.check(hook.url);
     const now = this.clock.now();
-    const body = JSON.stringify(sampleEvent(now, min_severity));
+    const body = JSON.stringify(
+      webhookTestEvent(
+        now,
+        min_severity,
+        'Sent from the API to test this webhook; no alert was raised.',
+        'webhook test',
+      ),
+    );
     const headers = webhookHeaders({
       event: 'opened',
       deliveryId: `test-${randomUUID()}`,
@@ -77,36 +84,4 @@ export class AlertWebhooksService {
     await this.audit.record(actor, 'webhook.test', 'webhook', String(id), null, result);
     return result;
   }
-}
-
-/** An event that says it is a test, shaped as every delivery is. */
-function sampleEvent(now: Date, severity: AlertSeverity): AlertEvent {
-  const at = now.toISOString();
-  return {
-    event: 'opened',
-    at,
-    actor: null,
-    alert: {
-      id: 0,
-      robot_id: null,
-      alert_type: 'system',
-      severity,
-      title: 'Test delivery from Fleet',
-      message: 'Sent from the API to test this webhook; no alert was raised.',
-      source: 'webhook test',
-      value: null,
-      threshold: null,
-      details: { test: true },
-      acknowledged: false,
-      acknowledged_by: null,
-      acknowledged_at: null,
-      resolved: false,
-      resolved_at: null,
-      resolved_by: null,
-      resolution: null,
-      resolution_note: null,
-      created_at: at,
-      updated_at: null,
-    },
-  };
 }

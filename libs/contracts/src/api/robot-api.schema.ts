@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { pageQuerySchema } from '../pagination.schema';
 import { robotIdSchema, robotStatusSchema } from '../robot.schema';
 
-/** The measurements the telemetry store keeps, as the API names them (the store's own list, kept in step). */
+/**
+ * The measurements Fleet writes, the telemetry store's and the API's one list. Names follow what the TonyPi backend's
+ * code writes (not its design document).
+ */
 export const TELEMETRY_MEASUREMENTS = [
   'sensor_data',
   'robot_status',
