@@ -1,37 +1,9 @@
-import { ALERT_STREAM, type AlertEvent } from '@fleet/contracts';
-import { EVENT_BUS, type EventBus, type Subscription } from '@fleet/messaging';
+import { AlertEvents } from '../support/alert-events';
 import { API_SERVERS, startApi, type TestApi } from '../support/api';
 import { DatabaseFactory } from '../support/database';
 import { reportMissingServer, serverUrl, uniqueName } from '../support/servers';
 
 const missing = API_SERVERS.filter((v) => !serverUrl(v));
-
-/** Alert events as the API publishes them, each awaited by what it says rather than by time. */
-class AlertEvents {
-  readonly received: AlertEvent[] = [];
-  private waiters: { matches: (e: AlertEvent) => boolean; resolve: (e: AlertEvent) => void }[] = [];
-
-  add(event: AlertEvent): void {
-    this.received.push(event);
-    this.waiters = this.waiters.filter((w) => {
-      if (!w.matches(event)) return true;
-      w.resolve(event);
-      return false;
-    });
-  }
-
-  /** The first event (already received or still to come) for the alert with this id and event type. */
-  next(alertId: number, type: AlertEvent['event']): Promise<AlertEvent> {
-    const matches = (e: AlertEvent) => e.alert.id === alertId && e.event === type;
-    const seen = this.received.find(matches);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve) => this.waiters.push({ matches, resolve }));
-  }
-
-  of(alertId: number): AlertEvent[] {
-    return this.received.filter((e) => e.alert.id === alertId);
-  }
-}
 
 if (missing.length > 0) {
   reportMissingServer(missing[0], 'alerts API');
@@ -40,7 +12,6 @@ if (missing.length > 0) {
     let factory: DatabaseFactory;
     let api: TestApi;
     let events: AlertEvents;
-    let subscription: Subscription;
     let viewer: string;
     let operator: string;
     let admin: string;
@@ -49,13 +20,7 @@ if (missing.length > 0) {
     beforeAll(async () => {
       factory = new DatabaseFactory({ name: 'postgres', adminUrl: serverUrl('DATABASE_URL') as string });
       api = await startApi(factory);
-      events = new AlertEvents();
-      const bus: EventBus = api.app.app.get(EVENT_BUS);
-      subscription = bus.subscribe<AlertEvent>(ALERT_STREAM, uniqueName('watch'), 'test', (batch) => {
-        for (const e of batch) events.add(e.data);
-        return Promise.resolve();
-      });
-      await subscription.ready;
+      events = await AlertEvents.watch(api);
       [viewer, operator, admin] = await Promise.all([
         api.tokenFor('viewer'),
         api.tokenFor('operator'),
@@ -64,7 +29,7 @@ if (missing.length > 0) {
       operatorName = `operator-${api.prefix}`.slice(0, 50);
     });
     afterAll(async () => {
-      await subscription?.close();
+      await events?.close();
       await api?.close();
       await factory.dispose();
     });

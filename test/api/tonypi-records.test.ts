@@ -1,13 +1,11 @@
 import {
-  ALERT_STREAM,
   tonypiAlertSchema,
   tonypiLogEntrySchema,
   tonypiRobotRecordSchema,
   tonypiThresholdSchema,
-  type AlertEvent,
   type UserRole,
 } from '@fleet/contracts';
-import { EVENT_BUS, type EventBus, type Subscription } from '@fleet/messaging';
+import { AlertEvents } from '../support/alert-events';
 import { API_SERVERS, startApi, type TestApi } from '../support/api';
 import { DatabaseFactory } from '../support/database';
 import { reportMissingServer, serverUrl, uniqueName } from '../support/servers';
@@ -56,28 +54,6 @@ const RANK: Record<Rule, number> = { viewer: 1, operator: 2, admin: 3 };
 /** A body for the methods that take one, so each route gets past JSON parsing to its guard. */
 const bodyFor = (method: string) => (method === 'POST' || method === 'PUT' ? {} : undefined);
 
-/** Alert events as the API publishes them, each awaited by what it says rather than by time. */
-class AlertEvents {
-  private readonly received: AlertEvent[] = [];
-  private waiters: { matches: (e: AlertEvent) => boolean; resolve: (e: AlertEvent) => void }[] = [];
-
-  add(event: AlertEvent): void {
-    this.received.push(event);
-    this.waiters = this.waiters.filter((w) => {
-      if (!w.matches(event)) return true;
-      w.resolve(event);
-      return false;
-    });
-  }
-
-  next(alertId: number, type: AlertEvent['event']): Promise<AlertEvent> {
-    const matches = (e: AlertEvent) => e.alert.id === alertId && e.event === type;
-    const seen = this.received.find(matches);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve) => this.waiters.push({ matches, resolve }));
-  }
-}
-
 if (missing.length > 0) {
   reportMissingServer(missing[0], 'TonyPi dashboard records');
 } else {
@@ -85,7 +61,6 @@ if (missing.length > 0) {
     let factory: DatabaseFactory;
     let api: TestApi;
     let events: AlertEvents;
-    let subscription: Subscription;
     let admin: string;
     let operator: string;
     let viewer: string;
@@ -94,13 +69,7 @@ if (missing.length > 0) {
     beforeAll(async () => {
       factory = new DatabaseFactory({ name: 'postgres', adminUrl: serverUrl('DATABASE_URL') as string });
       api = await startApi(factory);
-      events = new AlertEvents();
-      const bus: EventBus = api.app.app.get(EVENT_BUS);
-      subscription = bus.subscribe<AlertEvent>(ALERT_STREAM, uniqueName('watch'), 'test', (batch) => {
-        for (const e of batch) events.add(e.data);
-        return Promise.resolve();
-      });
-      await subscription.ready;
+      events = await AlertEvents.watch(api);
       [admin, operator, viewer] = await Promise.all([
         api.tokenFor('admin'),
         api.tokenFor('operator'),
@@ -109,7 +78,7 @@ if (missing.length > 0) {
       operatorName = `operator-${api.prefix}`.slice(0, 50);
     }, 60_000);
     afterAll(async () => {
-      await subscription?.close();
+      await events?.close();
       await api?.close();
       await factory.dispose();
     });
