@@ -1,5 +1,6 @@
-import { connectAsync, type MqttClient } from 'mqtt';
+import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { WebSocket } from 'ws';
+import { MAX_UNAUTHENTICATED } from '@apps/api/src/live/live.gateway';
 import { IngestModule } from '@apps/ingest/src/ingest.module';
 import {
   ALERT_STREAM,
@@ -9,12 +10,20 @@ import {
   type AlertEvent,
   type TelemetryEvent,
 } from '@fleet/contracts';
-import { EMBEDDED_BROKER, EVENT_BUS, type EmbeddedBroker, type EventBus } from '@fleet/messaging';
+import {
+  EMBEDDED_BROKER,
+  EVENT_BUS,
+  RedisConnection,
+  RedisEventBus,
+  type EmbeddedBroker,
+  type EventBus,
+} from '@fleet/messaging';
 import { MetricsService } from '@fleet/platform';
 import { API_SERVERS, startApi, type TestApi } from '../support/api';
 import { startApp, type RunningApp } from '../support/app';
 import { DatabaseFactory } from '../support/database';
 import { eventually } from '../support/eventually';
+import { captureLogs } from '../support/logs';
 import { robotClient } from '../support/mqtt';
 import { reportMissingServer, serverUrl, uniqueName } from '../support/servers';
 import { tempDir } from '../support/temp-dir';
@@ -85,6 +94,19 @@ class LiveClient {
   }
 }
 
+/** The HTTP status a WebSocket upgrade is refused with, or 101 when it is accepted. */
+function upgradeStatus(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0));
+    ws.on('open', () => {
+      ws.terminate();
+      resolve(101);
+    });
+    ws.on('error', reject);
+  });
+}
+
 function liveUrl(api: TestApi, token?: string): string {
   return `${api.app.url.replace(/^http/, 'ws')}${LIVE_PATH}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
 }
@@ -132,10 +154,12 @@ function alertEvent(robotId: string, id: number, event: AlertEvent['event']): Al
   };
 }
 
-async function counterValue(app: RunningApp, name: string): Promise<number> {
+async function counterValue(app: RunningApp, name: string, labels: Record<string, string> = {}): Promise<number> {
   const metric = app.app.get(MetricsService).registry.getSingleMetric(name);
   const values = (await metric?.get())?.values ?? [];
-  return values.reduce((sum, v) => sum + v.value, 0);
+  return values
+    .filter((v) => Object.entries(labels).every(([label, value]) => v.labels[label] === value))
+    .reduce((sum, v) => sum + v.value, 0);
 }
 
 const missing = API_SERVERS.filter((v) => !serverUrl(v));
@@ -342,6 +366,111 @@ if (missing.length > 0) {
     });
   });
 
+  describe('updates held back by the rate, and clients that have not signed in', () => {
+    let api: TestApi;
+
+    beforeAll(async () => {
+      api = await startApi(factory, { WS_MAX_UPDATES_PER_S: '1' });
+    });
+    afterAll(async () => {
+      await api.close();
+    });
+
+    it('an update held back for a robot the client then stops following is never sent', async () => {
+      const client = await signedIn(api);
+      const robotId = uniqueName('tonypi');
+      const marker = uniqueName('tonypi');
+      await client.subscribe([robotId, marker], ['telemetry']);
+      const bus: EventBus = api.app.app.get(EVENT_BUS);
+      const battery = (robot: string, percentage: number) => telemetryEvent(robot, 'battery', { percentage });
+
+      // One batch: the first goes out at once, the second waits for the end of the 1 s interval.
+      await bus.publish(TELEMETRY_STREAM, [battery(robotId, 1), battery(robotId, 2)]);
+      await client.next((m) => m.type === 'update' && m.robot_id === robotId);
+      client.send({ type: 'unsubscribe', robots: [robotId], channels: ['telemetry'] });
+      await client.next((m) => m.type === 'unsubscribed');
+
+      // The marker's second update waits for an interval that ends after the robot's: once it is here, the robot's
+      // held-back update would have come before it.
+      await bus.publish(TELEMETRY_STREAM, [battery(marker, 10), battery(marker, 11)]);
+      await client.next((m) => m.type === 'update' && m.robot_id === marker && m.data.percentage === 11);
+      expect(client.updates(robotId).map((m) => m.data.percentage)).toEqual([1]);
+      client.close();
+    });
+
+    it(`refuses connections with 503 while ${MAX_UNAUTHENTICATED} are waiting to sign in`, async () => {
+      const token = await api.tokenFor('viewer');
+      const waiting = await Promise.all(
+        Array.from({ length: MAX_UNAUTHENTICATED }, () => LiveClient.open(liveUrl(api))),
+      );
+      try {
+        expect(await upgradeStatus(liveUrl(api))).toBe(503);
+        expect(await upgradeStatus(liveUrl(api, token))).toBe(503);
+
+        // One signs in: that makes room for one more.
+        waiting[0]?.send({ type: 'auth', token });
+        await waiting[0]?.next((m) => m.type === 'authenticated');
+        const one = await LiveClient.open(liveUrl(api));
+        waiting.push(one);
+        expect(await upgradeStatus(liveUrl(api))).toBe(503);
+
+        // One goes: room for one more again.
+        const gone = waiting[1];
+        gone?.close();
+        await gone?.closed;
+        await eventually(async () => expect(await upgradeStatus(liveUrl(api))).toBe(101));
+      } finally {
+        for (const client of waiting) client.close();
+      }
+    });
+  });
+
+  describe('an API replica started again under the same instance id', () => {
+    it('pushes what happens from then on, not what was published while it was down', async () => {
+      const prefix = `${uniqueName('live')}:`;
+      const env = { FLEET_INSTANCE_ID: uniqueName('replica'), REDIS_KEY_PREFIX: prefix };
+      const robotId = uniqueName('tonypi');
+      const battery = (percentage: number) => telemetryEvent(robotId, 'battery', { percentage });
+      const redis = new RedisConnection(serverUrl('REDIS_URL') as string, prefix, captureLogs().logger);
+      try {
+        const first = await startApi(factory, env);
+        try {
+          const client = await signedIn(first);
+          await client.subscribe([robotId], ['telemetry']);
+          await first.app.app.get<EventBus>(EVENT_BUS).publish(TELEMETRY_STREAM, [battery(1)]);
+          await client.next((m) => m.type === 'update' && m.robot_id === robotId);
+          client.close();
+        } finally {
+          await first.close();
+        }
+
+        // While the replica is down, the other services go on publishing.
+        const others = new RedisEventBus({ redis, maxLength: 1_000, logger: captureLogs().logger });
+        await others.publish(TELEMETRY_STREAM, [battery(2), battery(3)]);
+        await others.close();
+
+        const second = await startApi(factory, env);
+        try {
+          const client = await signedIn(second);
+          await client.subscribe([robotId], ['telemetry']);
+          await second.app.app.get<EventBus>(EVENT_BUS).publish(TELEMETRY_STREAM, [battery(4)]);
+          await client.next((m) => m.type === 'update' && m.robot_id === robotId && m.data.percentage === 4);
+          expect(client.updates(robotId).map((m) => m.data.percentage)).toEqual([4]);
+          // Nothing of the backlog was read, not even before the client came.
+          const pushed = { stream: TELEMETRY_STREAM, result: 'pushed' };
+          expect(await counterValue(second.app, 'fleet_live_events_total', pushed)).toBe(1);
+          client.close();
+        } finally {
+          await second.close();
+        }
+      } finally {
+        const keys = await redis.client.keys(`${prefix}*`);
+        if (keys.length > 0) await redis.client.del(...keys);
+        await redis.close();
+      }
+    });
+  });
+
   describe('a client that does not keep up', () => {
     let api: TestApi;
 
@@ -395,13 +524,18 @@ if (missing.length > 0) {
     let broker: EmbeddedBroker;
     const mqttClients: MqttClient[] = [];
 
-    /** A browser as mqtt.js connects one: MQTT over WebSocket, the access token as password. */
-    const browser = async (password: string) => {
+    /**
+     * A browser as mqtt.js connects one: MQTT over WebSocket, the access token as password, a client id of its own
+     * starting with `web-`, a clean session.
+     */
+    const browser = async (password: string, options: IClientOptions = {}) => {
       const client = await connectAsync(`ws://127.0.0.1:${broker.wsPort}`, {
+        clientId: `web-${uniqueName('browser')}`,
         username: 'token',
         password,
         reconnectPeriod: 0,
         connectTimeout: 5_000,
+        ...options,
       });
       mqttClients.push(client);
       return client;
@@ -422,14 +556,17 @@ if (missing.length > 0) {
       const robots = `${api.prefix}/tonypi/#`;
       const reader = await browser(await api.tokenFor('viewer'));
       const witness = await browser(await api.tokenFor('admin'));
-      const received: { client: string; topic: string; payload: string }[] = [];
+      const received: { client: string; topic: string; payload: string; qos: number }[] = [];
       for (const [name, client] of [
         ['reader', reader],
         ['witness', witness],
       ] as const) {
-        client.on('message', (topic, payload) => received.push({ client: name, topic, payload: payload.toString() }));
+        client.on('message', (topic, payload, packet) =>
+          received.push({ client: name, topic, payload: payload.toString(), qos: packet.qos }),
+        );
+        // Browsers get QoS 0 whatever they ask for: the broker holds nothing back waiting for their acknowledgement.
         const granted = await client.subscribeAsync(robots, { qos: 1 });
-        expect(granted[0]?.qos).toBe(1);
+        expect(granted[0]?.qos).toBe(0);
       }
       // Only robot topics, and never a shared subscription that would take messages from Fleet's services.
       await expect(reader.subscribeAsync('#')).rejects.toThrow(/Subscribe error/);
@@ -446,6 +583,7 @@ if (missing.length > 0) {
           expect.arrayContaining(['reader', 'witness']),
         );
       });
+      expect(received.filter((r) => r.topic === sensors).map((r) => r.qos)).toEqual([0, 0]);
 
       // A command from a browser is refused: the broker closes the connection, and the message goes nowhere.
       const command = `${api.prefix}/tonypi/commands/${robotId}`;
@@ -456,6 +594,32 @@ if (missing.length > 0) {
       await robot.publishAsync(marker, JSON.stringify({ robot_id: robotId, status: 'online' }), { qos: 1 });
       await eventually(() => expect(received.some((r) => r.client === 'witness' && r.topic === marker)).toBe(true));
       expect(received.filter((r) => r.topic === command)).toEqual([]);
+    });
+
+    it("a browser may not take a robot's client id, nor keep a session on the broker", async () => {
+      const robotId = uniqueName('tonypi');
+      const token = await api.tokenFor('operator');
+      const robot = await connectAsync(`mqtt://127.0.0.1:${broker.port}`, {
+        clientId: robotId,
+        clean: false,
+        reconnectPeriod: 0,
+        connectTimeout: 5_000,
+      });
+      mqttClients.push(robot);
+      await robot.subscribeAsync(`${api.prefix}/tonypi/commands/${robotId}`, { qos: 1 });
+      let robotClosed = false;
+      robot.on('close', () => (robotClosed = true));
+
+      // Taking the robot's id would disconnect it and, without a clean session, inherit its queued commands.
+      await expect(browser(token, { clientId: robotId, clean: false })).rejects.toThrow(/Identifier rejected/);
+      await expect(browser(token, { clientId: robotId })).rejects.toThrow(/Identifier rejected/);
+      await expect(browser(token, { clientId: `web-${robotId}`, clean: false })).rejects.toThrow(/Not authorized/);
+      expect(robotClosed).toBe(false);
+      expect(robot.connected).toBe(true);
+      // A robot may not pass for a browser either.
+      await expect(robotClient(`mqtt://127.0.0.1:${broker.port}`, `web-${robotId}`)).rejects.toThrow(
+        /Identifier rejected/,
+      );
     });
 
     it('a browser with a bad token is refused at connect', async () => {

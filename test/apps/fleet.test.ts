@@ -44,11 +44,14 @@ describe('all-in-one fleet', () => {
       actor: 'test',
     });
     const credentials = { username: 'tonypi_02', password };
+    // A robot logs in under its own id, over TCP or WebSocket.
     const tcp = await robotClient(`mqtt://127.0.0.1:${broker.port}`, 'tonypi_02', credentials);
-    const ws = await robotClient(`ws://127.0.0.1:${broker.wsPort}`, 'tonypi_02_ws', credentials);
+    expect(tcp.connected).toBe(true);
+    await tcp.endAsync();
+    const ws = await robotClient(`ws://127.0.0.1:${broker.wsPort}`, 'tonypi_02', credentials);
+    expect(ws.connected).toBe(true);
+    await ws.endAsync();
     await expect(robotClient(`mqtt://127.0.0.1:${broker.port}`, 'tonypi_01')).rejects.toThrow(/Not authorized/);
-    expect(tcp.connected && ws.connected).toBe(true);
-    await Promise.all([tcp.endAsync(), ws.endAsync()]);
 
     await running.app.get(RobotRepository).create('tonypi_01', { name: 'kept across restarts' });
     await running.close();

@@ -137,7 +137,9 @@ describe.each(targets)('MQTT connection on $name', (target) => {
     expect(seen).toEqual(['slow']);
     release();
     await redelivered; // dropped after the failure, the persistent session gives it again
-    expect(seen).toEqual(['slow', 'fails', 'fails']);
+    // At least once: 'slow' may come again too, when the connection dropped before its acknowledgement went out.
+    expect(seen.slice(0, 2)).toEqual(['slow', 'fails']);
+    expect(seen.filter((body) => body === 'fails')).toHaveLength(2);
   });
 
   it('says why it is not connected when the broker does not answer', async () => {

@@ -129,7 +129,7 @@ describe('what a browser signed in with an access token may do on the embedded b
 });
 
 describe('robot ids that can log in', () => {
-  it.each(['tonypi_01', 'rover-7', 'esp32.lab:3', 'fleetwood'])('%s can', (id) => {
+  it.each(['tonypi_01', 'rover-7', 'esp32.lab:3', 'fleetwood', 'webcam_01', 'web'])('%s can', (id) => {
     expect(robotIdProblem(id)).toBeUndefined();
   });
 
@@ -142,6 +142,7 @@ describe('robot ids that can log in', () => {
     ['response', 'reserved'],
     ['fleet', 'reserved'],
     ['fleet-ingest-1', "starting with 'fleet-'"],
+    ['web-tonypi_01', "starting with 'web-'"],
   ])('%j cannot: %s', (id, reason) => {
     expect(robotIdProblem(id)).toContain(reason);
   });

@@ -18,6 +18,12 @@ export type BrokerIdentity =
 /** Fleet's services use client ids that start with this; no robot may take one over. */
 export const FLEET_CLIENT_ID_PREFIX = 'fleet-';
 
+/**
+ * Browsers (and scripts) logging in with an access token use client ids that start with this, and no robot may: a
+ * browser that took a robot's client id would disconnect the robot and could inherit its session.
+ */
+export const BROWSER_CLIENT_ID_PREFIX = 'web-';
+
 /** Topics a robot publishes with its id as the last level. */
 const PUBLISHED_UNDER_ID = ['sensors', 'status', 'servos', 'vision', 'logs', 'job', 'scan'];
 
@@ -46,6 +52,7 @@ const RESERVED_ROBOT_IDS = new Set(['broadcast', 'response', 'fleet']);
 
 /**
  * Why `robotId` cannot log in to the broker as a robot (and so cannot be given credentials), or undefined if it can.
+ * A robot's id is also its MQTT client id, so the prefixes of Fleet's and browsers' client ids are not robot ids.
  *
  * @example
  * robotIdProblem('tonypi_01'); // undefined
@@ -57,6 +64,9 @@ export function robotIdProblem(robotId: string): string | undefined {
   if (RESERVED_ROBOT_IDS.has(robotId)) return `'${robotId}' is reserved (a shared topic name or Fleet's own user)`;
   if (robotId.startsWith(FLEET_CLIENT_ID_PREFIX)) {
     return `ids starting with '${FLEET_CLIENT_ID_PREFIX}' are reserved for Fleet's own MQTT clients`;
+  }
+  if (robotId.startsWith(BROWSER_CLIENT_ID_PREFIX)) {
+    return `ids starting with '${BROWSER_CLIENT_ID_PREFIX}' are reserved for browsers' MQTT clients`;
   }
   return undefined;
 }

@@ -1,11 +1,19 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
-import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import type { EventEmitter } from 'node:events';
+import { Aedes, type AuthenticateError, type Client, type SubscribePacket } from 'aedes';
 import type { Logger } from 'pino';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { PortInUseError } from '@fleet/platform';
-import { FLEET_CLIENT_ID_PREFIX, mayPublish, maySubscribe, robotIdProblem, type BrokerIdentity } from './broker-access';
+import {
+  BROWSER_CLIENT_ID_PREFIX,
+  FLEET_CLIENT_ID_PREFIX,
+  mayPublish,
+  maySubscribe,
+  robotIdProblem,
+  type BrokerIdentity,
+} from './broker-access';
 import { RobotLogins, type ActiveRobotCredential, type RobotCredentialLookup } from './robot-logins';
 
 export interface EmbeddedBrokerOptions {
@@ -66,6 +74,8 @@ const MAX_TOKEN_LENGTH = 8_192;
 /** What the CONNECT packet said that `authenticate` is not told. */
 interface ConnectDetails {
   clientIdGiven: boolean;
+  /** Whether it asked for a clean session (none kept after it disconnects). */
+  clean: boolean;
   willTopic?: string;
 }
 
@@ -77,10 +87,14 @@ interface ConnectDetails {
  * do anything. A robot logs in with its robot id as username and the secret `fleet robots credentials <id>` issued;
  * with `allowAnonymous`, a client without credentials is taken for the robot its client id names. A robot may
  * publish only its own telemetry (see {@link mayPublish}) and read only what is addressed to it
- * ({@link maySubscribe}). A browser (or script) logs in with any username and an API access token as password, when
- * the API runs in the process and has said how to check one ({@link acceptBrowsers}); it may read every robot topic
- * and publish nothing. Its token is checked again every `credentialCacheMs`: once it runs out, or its user is
- * disabled, the connection is closed (the browser reconnects with a fresh token).
+ * ({@link maySubscribe}). A robot with credentials uses its robot id as client id; none may use the prefixes of
+ * Fleet's ({@link FLEET_CLIENT_ID_PREFIX}) or browsers' ({@link BROWSER_CLIENT_ID_PREFIX}) client ids. A browser (or
+ * script) logs in with any username and an API access token as password, when the API runs in the process and has
+ * said how to check one ({@link acceptBrowsers}), with a client id starting with `web-` and a clean session; it may
+ * read every robot topic, at QoS 0 whatever it asks for, and publish nothing. So a browser keeps nothing on the
+ * broker: no session, no queue, no message waiting for its acknowledgement. Its token is checked again every
+ * `credentialCacheMs`: once it runs out, or its user is disabled, the connection is closed (the browser reconnects
+ * with a fresh token).
  *
  * What aedes does with a refusal: a refused login gets its CONNACK return code and is closed; a refused SUBSCRIBE is
  * answered with failure (0x80) for that filter and the connection stays; a refused PUBLISH closes the connection,
@@ -131,7 +145,12 @@ export class EmbeddedBroker {
 
     const aedes = await Aedes.createBroker({
       preConnect: (client, packet, done) => {
-        connects.set(client, { clientIdGiven: packet.clientId !== '', willTopic: packet.will?.topic });
+        connects.set(client, {
+          clientIdGiven: packet.clientId !== '',
+          clean: packet.clean !== false,
+          willTopic: packet.will?.topic,
+        });
+        if (packet.username !== INTERNAL_USER && accessTokenIn(packet.password) !== undefined) grantQos0(client);
         done(null, true);
       },
       authenticate: (client, username, password, done) => {
@@ -176,7 +195,12 @@ export class EmbeddedBroker {
       },
       authorizeSubscribe: (client, subscription, done) => {
         const identity = identities.get(client);
-        if (identity && maySubscribe(identity, subscription.topic, prefix)) return done(null, subscription);
+        if (identity && maySubscribe(identity, subscription.topic, prefix)) {
+          // Messages for a browser are sent once, never held until it acknowledges them: a tab that stops reading
+          // must not make the broker keep what it has not acknowledged.
+          if (identity.kind === 'browser' && subscription.qos > 0) return done(null, { ...subscription, qos: 0 });
+          return done(null, subscription);
+        }
         logger.warn(
           { clientId: client.id, robotId: robotOf(identity), user: userOf(identity), topic: subscription.topic },
           identity?.kind === 'browser'
@@ -272,7 +296,7 @@ export class EmbeddedBroker {
       };
     }
     const token = accessTokenIn(password);
-    if (token !== undefined) return this.identifyBrowser(token);
+    if (token !== undefined) return this.identifyBrowser(client, connect, token);
     if (username === undefined) {
       if (password !== undefined) return { refused: REFUSED.badCredentials, reason: 'a password without a username' };
       if (!this.options.allowAnonymous) {
@@ -299,11 +323,30 @@ export class EmbeddedBroker {
     if (!credential) {
       return { refused: REFUSED.badCredentials, reason: `no active credential of robot '${username}' has this secret` };
     }
+    // Another client id could be another robot's: taking it over would disconnect that robot.
+    if (client.id !== username) {
+      return {
+        refused: REFUSED.identifierRejected,
+        reason: `robot '${username}' must use its robot id as client id, not '${client.id}'`,
+      };
+    }
     return { identity: { kind: 'robot', robotId: username, via: 'credential' }, credential };
   }
 
   /** A browser presenting an API access token. */
-  private async identifyBrowser(token: string): Promise<Login> {
+  private async identifyBrowser(client: Client, connect: ConnectDetails | undefined, token: string): Promise<Login> {
+    if (!client.id.startsWith(BROWSER_CLIENT_ID_PREFIX)) {
+      return {
+        refused: REFUSED.identifierRejected,
+        reason: `a browser's client id must start with '${BROWSER_CLIENT_ID_PREFIX}', and '${client.id}' does not`,
+      };
+    }
+    if (connect?.clean === false) {
+      return {
+        refused: REFUSED.notAuthorized,
+        reason: 'browsers connect with a clean session (clean: true): none is kept for them while they are away',
+      };
+    }
     const verify = this.verifyBrowserToken;
     if (!verify) {
       return {
@@ -431,6 +474,21 @@ function listenOn(server: Server | HttpServer, port: number, host: string, varia
 function closeServer(server: Server | HttpServer | undefined): Promise<void> {
   if (!server?.listening) return Promise.resolve();
   return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * Makes the SUBACK tell a browser the QoS it gets. `authorizeSubscribe` lowers a browser's subscriptions to QoS 0,
+ * but aedes answers with the QoS the client asked for; so the client's requests are lowered as they are read, before
+ * aedes handles them (aedes reads packets with an mqtt-packet parser, kept on the client as `_parser`). Set up while
+ * the CONNECT is handled, it sees every packet after it, and only clients that log in as browsers get it; should a
+ * later aedes read packets otherwise, `authorizeSubscribe` still delivers at QoS 0.
+ */
+function grantQos0(client: Client): void {
+  const parser = (client as unknown as { _parser?: Partial<EventEmitter> })._parser;
+  parser?.prependListener?.('packet', (packet: { cmd: string }) => {
+    if (packet.cmd !== 'subscribe') return;
+    for (const subscription of (packet as SubscribePacket).subscriptions) subscription.qos = 0;
+  });
 }
 
 function robotOf(identity: BrokerIdentity | undefined): string | undefined {

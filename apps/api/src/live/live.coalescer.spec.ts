@@ -39,6 +39,20 @@ describe('holding live updates to a rate', () => {
     expect(sent).toEqual(['a1', 'b1', 'a2']);
   });
 
+  it('drops what waits when asked, and sends the next item at the end of the interval as usual', () => {
+    const sent: string[] = [];
+    const coalescer = new Coalescer<string>(200, (s) => sent.push(s));
+    coalescer.offer('a', 'a1');
+    coalescer.offer('b', 'b1');
+    coalescer.offer('a', 'a2');
+    coalescer.offer('b', 'b2');
+    coalescer.dropPending((s) => s.startsWith('a'));
+    jest.advanceTimersByTime(200);
+    expect(sent).toEqual(['a1', 'b1', 'b2']);
+    coalescer.offer('a', 'a3');
+    expect(sent).toEqual(['a1', 'b1', 'b2', 'a3']);
+  });
+
   it('sends nothing more once stopped, also when stopped while delivering', () => {
     const sent: number[] = [];
     const coalescer: Coalescer<number> = new Coalescer<number>(200, (n) => {

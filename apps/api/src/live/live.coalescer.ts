@@ -33,6 +33,16 @@ export class Coalescer<T> {
     this.hold(key);
   }
 
+  /**
+   * Drops the waiting items that `unwanted` picks (say, of a robot the client stopped following), so they are not
+   * sent when their interval ends.
+   */
+  dropPending(unwanted: (item: T) => boolean): void {
+    for (const slot of this.slots.values()) {
+      if (slot.pending !== undefined && unwanted(slot.pending)) slot.pending = undefined;
+    }
+  }
+
   /** Keys held at the moment (sent within the last interval, or waiting). */
   get size(): number {
     return this.slots.size;

@@ -32,6 +32,8 @@ export interface LiveConnectionDeps {
   metrics: LiveMetrics;
   logger: Logger;
   now: () => number;
+  /** Called each time a token is accepted (the first sign-in and every fresh token after it). */
+  onAuthenticated: (connection: LiveConnection) => void;
   onClosed: (connection: LiveConnection) => void;
 }
 
@@ -208,6 +210,7 @@ export class LiveConnection {
         left,
       );
     }
+    this.deps.onAuthenticated(this);
     const { username, role } = session.user;
     this.sendMessage({
       type: 'authenticated',
@@ -233,6 +236,8 @@ export class LiveConnection {
       }
     } else {
       this.subscriptions.remove(robots, channels);
+      // What waits for the end of its interval was wanted when it came; it is not any more.
+      this.coalescer.dropPending((update) => !this.subscriptions.wants(update.channel, update.robotId));
     }
     this.sendMessage({ type: type === 'subscribe' ? 'subscribed' : 'unsubscribed', robots, channels });
   }

@@ -9,8 +9,10 @@ import { LIVE_STREAMS, toLiveUpdate, type LiveStream } from './live.update';
 
 /**
  * Reads the event streams live clients can follow and hands each event to this replica's clients. Every API
- * replica must see every event, so each reads through a consumer group of its own (named after the replica, so a
- * restart takes up the same group), starting at the newest event: live views want what happens from now on.
+ * replica must see every event, so each reads through a consumer group of its own, named after the replica. Live
+ * views want what happens from now on, never history: at every start the group is moved to the newest event
+ * (`from: 'now'`), so a restarted replica, which takes up the group of the same name, does not push what was
+ * published while it was down (up to `EVENTS_MAX_LENGTH` events) as if it were happening.
  */
 @Injectable()
 export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -35,10 +37,16 @@ export class LiveFeed implements OnApplicationBootstrap, BeforeApplicationShutdo
   async onApplicationBootstrap(): Promise<void> {
     for (const stream of LIVE_STREAMS) {
       this.subscriptions.push(
-        this.bus.subscribe<unknown>(stream, this.group, this.group, (events) => {
-          for (const event of events) this.push(stream, event.data);
-          return Promise.resolve();
-        }),
+        this.bus.subscribe<unknown>(
+          stream,
+          this.group,
+          this.group,
+          (events) => {
+            for (const event of events) this.push(stream, event.data);
+            return Promise.resolve();
+          },
+          { from: 'now' },
+        ),
       );
     }
     await Promise.all(this.subscriptions.map((s) => s.ready));

@@ -8,11 +8,13 @@
  *    may connect. The server answers `{"type":"authenticated","username","role","expires_at"}`. Without a valid
  *    token, or when the user is disabled later, the connection is closed with code 4401 and the reason. Before the
  *    token runs out, send a fresh one as another `auth` message (same user), or the connection is closed with 4401
- *    at `expires_at`.
+ *    at `expires_at`. At most 100 connections may be waiting to sign in at once: beyond that, the upgrade is refused
+ *    with 503 until some sign in or go.
  * 2. Subscribe: `{"type":"subscribe","robots":["tonypi_01"] | "*","channels":["telemetry","status","alerts","jobs",
  *    "commands"]}` (channels default to all five). The server answers `{"type":"subscribed","robots","channels"}`.
- *    `{"type":"unsubscribe",...}` takes away what it names and is answered with `unsubscribed`; unsubscribing `"*"`
- *    ends a channel. `"*"` also brings what belongs to no robot (e.g. an alert that telemetry stopped coming in).
+ *    `{"type":"unsubscribe",...}` takes away what it names and is answered with `unsubscribed` (an update held back
+ *    by the rate limit for what it takes away is dropped); unsubscribing `"*"` ends a channel. `"*"` also brings
+ *    what belongs to no robot (e.g. an alert that telemetry stopped coming in).
  * 3. Updates: `{"type":"update","channel","robot_id","kind","data","time"}`. `telemetry` carries every robot message
  *    but status (`kind` = sensors, servos, battery, location, vision, logs, job, scan, command_response, ...;
  *    `data` its payload as ingest accepted it), `status` the status messages, `alerts` each alert event
@@ -45,6 +47,11 @@ const MAX_INVALID_MESSAGES = 10;
 const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
 /** How long clients get to answer the closing handshake at shutdown before their sockets are cut. */
 const SHUTDOWN_GRACE_MS = 2_000;
+/**
+ * Connections that have not signed in yet, at most, at once; more are refused (503) until some sign in or go. Each
+ * may wait up to the auth timeout, so without a bound anyone could hold sockets open without a token.
+ */
+export const MAX_UNAUTHENTICATED = 100;
 
 /** Accepts live WebSocket clients on the API's HTTP server and hands them the updates they follow. */
 @Injectable()
@@ -55,6 +62,8 @@ export class LiveGateway implements BeforeApplicationShutdown {
     perMessageDeflate: false,
   });
   private readonly connections = new Set<LiveConnection>();
+  /** Those of {@link connections} that have not signed in yet. */
+  private readonly unauthenticated = new Set<LiveConnection>();
   private readonly options: LiveConnectionOptions;
   private readonly log: Logger;
   private heartbeat?: NodeJS.Timeout;
@@ -111,6 +120,11 @@ export class LiveGateway implements BeforeApplicationShutdown {
         return;
       }
       if (this.closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
+      if (this.unauthenticated.size >= MAX_UNAUTHENTICATED) {
+        this.log.debug({ waiting: this.unauthenticated.size }, 'live connection refused: too many not signed in yet');
+        return refuseUpgrade(socket, 503, 'Service Unavailable');
+      }
+      // ws completes the upgrade, and calls back, before returning: the count above stays exact.
       this.wss.handleUpgrade(request, socket, head, (ws) => {
         const connection = new LiveConnection(ws, url.searchParams.get('token'), this.options, {
           verify: (token) => this.auth.verify(token),
@@ -118,12 +132,15 @@ export class LiveGateway implements BeforeApplicationShutdown {
           metrics: this.metrics,
           logger: this.log,
           now: () => this.clock.now().getTime(),
+          onAuthenticated: (signedIn) => this.unauthenticated.delete(signedIn),
           onClosed: (closed) => {
             this.connections.delete(closed);
+            this.unauthenticated.delete(closed);
             this.metrics.clients.set(this.connections.size);
           },
         });
         this.connections.add(connection);
+        this.unauthenticated.add(connection);
         this.metrics.clients.set(this.connections.size);
       });
     });

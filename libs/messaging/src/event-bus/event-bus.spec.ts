@@ -1,5 +1,18 @@
-import { checkName, encodeEvents, resolveSubscribeOptions, retryDelayMs, SUBSCRIBE_DEFAULTS } from './event-bus';
-import { entriesOfClaim, entriesOfRead } from './redis-event-bus';
+import { createLogger } from '@fleet/platform';
+import { describeWithServer, uniqueName } from '../../../../test/support/servers';
+import { RedisConnection } from '../redis-connection';
+import {
+  checkName,
+  encodeEvents,
+  resolveSubscribeOptions,
+  retryDelayMs,
+  SUBSCRIBE_DEFAULTS,
+  type BusEvent,
+  type EventBus,
+  type SubscribeOptions,
+} from './event-bus';
+import { MemoryEventBus } from './memory-event-bus';
+import { entriesOfClaim, entriesOfRead, RedisEventBus } from './redis-event-bus';
 
 describe('subscribe options', () => {
   it('fills in the defaults', () => {
@@ -14,7 +27,7 @@ describe('subscribe options', () => {
     [{ batchSize: 0 }, 'SubscribeOptions.batchSize must be a positive integer, got 0'],
     [{ blockMs: 1.5 }, 'SubscribeOptions.blockMs must be a positive integer, got 1.5'],
     [{ claimIdleMs: -1 }, 'SubscribeOptions.claimIdleMs must be a positive integer, got -1'],
-    [{ from: 'start' as 'end' }, "SubscribeOptions.from must be 'end' or 'beginning', got start"],
+    [{ from: 'start' as 'end' }, "SubscribeOptions.from must be 'end', 'beginning' or 'now', got start"],
   ])('refuses %j', (options, message) => {
     expect(() => resolveSubscribeOptions(options)).toThrow(message);
   });
@@ -83,5 +96,113 @@ describe('Redis stream replies', () => {
       trimmed: ['2-0'],
     });
     expect(entriesOfClaim(['0-0', []])).toEqual({ next: '0-0', events: [], trimmed: [] });
+  });
+});
+
+const logger = createLogger({ service: 'test', instanceId: 'test', level: 'silent', format: 'json' });
+
+/** A bus of one adapter, and how to be done with it. */
+type OpenBus = () => { bus: EventBus; close: () => Promise<void> };
+
+const adapters: [string, (body: (open: OpenBus) => void) => void][] = [
+  [
+    'memory',
+    (body) =>
+      body(() => {
+        const bus = new MemoryEventBus({ maxLength: 1_000, logger });
+        return { bus, close: () => bus.close() };
+      }),
+  ],
+  [
+    'Redis',
+    (body) =>
+      describeWithServer('REDIS_URL', 'server', (url) =>
+        body(() => {
+          const redis = new RedisConnection(url, `${uniqueName('fleet_test')}:`, logger);
+          const bus = new RedisEventBus({ redis, maxLength: 1_000, logger });
+          return {
+            bus,
+            close: async () => {
+              await bus.close();
+              const keys = await redis.client.keys(`${redis.keyPrefix}*`);
+              if (keys.length > 0) await redis.client.del(...keys);
+              await redis.close();
+            },
+          };
+        }),
+      ),
+  ],
+];
+
+/** A handler that keeps the data it gets, and resolves `until` once a given item has come. */
+function recorder(fail = false) {
+  const data: unknown[] = [];
+  const waiters: { item: unknown; resolve: () => void }[] = [];
+  return {
+    data,
+    handler: (events: BusEvent[]) => {
+      data.push(...events.map((e) => e.data));
+      for (const w of waiters.filter((w) => data.includes(w.item))) w.resolve();
+      return fail ? Promise.reject(new Error('not now')) : Promise.resolve();
+    },
+    until: (item: unknown) =>
+      data.includes(item) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ item, resolve })),
+  };
+}
+
+describe.each(adapters)("a subscription from 'now' on %s", (_name, adapter) => {
+  adapter((open) => {
+    let world: ReturnType<OpenBus>;
+    let stream: string;
+    const now: SubscribeOptions = { from: 'now', blockMs: 20 };
+
+    beforeEach(() => {
+      world = open();
+      stream = uniqueName('stream');
+    });
+    afterEach(() => world.close());
+
+    it('of a new group gets only what is published after it is ready', async () => {
+      const { bus } = world;
+      await bus.publish(stream, ['before']);
+      const got = recorder();
+      await bus.subscribe(stream, 'live', 'live', got.handler, now).ready;
+      await bus.publish(stream, ['after']);
+      await got.until('after');
+      expect(got.data).toEqual(['after']);
+    });
+
+    it('started again under the same group gets none of what was published while it was away', async () => {
+      const { bus } = world;
+      const first = recorder();
+      const before = bus.subscribe(stream, 'live', 'live', first.handler, now);
+      await before.ready;
+      await bus.publish(stream, ['seen']);
+      await first.until('seen');
+      await before.close();
+
+      await bus.publish(stream, ['missed 1', 'missed 2']);
+      const second = recorder();
+      await bus.subscribe(stream, 'live', 'live', second.handler, now).ready;
+      await bus.publish(stream, ['new']);
+      await second.until('new');
+      expect(second.data).toEqual(['new']);
+    });
+
+    it('started again drops what it had received and not acknowledged', async () => {
+      const { bus } = world;
+      const failing = recorder(true);
+      const before = bus.subscribe(stream, 'live', 'live', failing.handler, now);
+      await before.ready;
+      await bus.publish(stream, ['unacked']);
+      await failing.until('unacked');
+      await before.close();
+
+      const second = recorder();
+      await bus.subscribe(stream, 'live', 'live', second.handler, now).ready;
+      await bus.publish(stream, ['new']);
+      await second.until('new');
+      expect(second.data).toEqual(['new']);
+    });
   });
 });

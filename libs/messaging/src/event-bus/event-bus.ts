@@ -17,10 +17,18 @@ export interface SubscribeOptions {
   claimIdleMs?: number;
   /**
    * Where a group starts when this subscription creates it: `end` (default) delivers only events published after
-   * the group exists, `beginning` everything the stream still holds. A group that exists keeps its position.
+   * the group exists, `beginning` everything the stream still holds. A group that exists keeps its position, unless
+   * `now`: each time the subscription starts, its group moves to the stream's newest event and this consumer's
+   * unacknowledged events are dropped, so it gets only what is published from then on, never a backlog (for a view of
+   * what happens now, such as a replica's live feed; other members of the group skip that backlog too).
    */
-  from?: 'end' | 'beginning';
+  from?: SubscribeFrom;
 }
+
+/** See {@link SubscribeOptions.from}. */
+export type SubscribeFrom = 'end' | 'beginning' | 'now';
+
+const FROM: readonly SubscribeFrom[] = ['end', 'beginning', 'now'];
 
 export interface Subscription {
   /** Resolves once the group exists, so that what is published from then on reaches it (or once closed). */
@@ -46,10 +54,10 @@ export interface EventBus {
   publish(stream: string, data: readonly unknown[]): Promise<string[]>;
   /**
    * Delivers events of `stream` to member `consumer` of `group` (created at the stream's end if new, i.e. only
-   * events published after creation; `options.from` starts it at the beginning). handler resolves => events acked;
-   * handler throws => not acked: retried with backoff, redelivered to this consumer at next start (its pending list
-   * first), or claimed by another member once idle longer than claimIdleMs. Each group gets every event; members of
-   * a group split them.
+   * events published after creation; `options.from` starts it at the beginning, or at the end on every start).
+   * handler resolves => events acked; handler throws => not acked: retried with backoff, redelivered to this consumer
+   * at next start (its pending list first), or claimed by another member once idle longer than claimIdleMs. Each
+   * group gets every event; members of a group split them.
    */
   subscribe<T>(
     stream: string,
@@ -83,8 +91,8 @@ export function resolveSubscribeOptions(options: SubscribeOptions = {}): Resolve
       throw new RangeError(`SubscribeOptions.${name} must be a positive integer, got ${String(value)}`);
     }
   }
-  if (resolved.from !== 'end' && resolved.from !== 'beginning') {
-    throw new RangeError(`SubscribeOptions.from must be 'end' or 'beginning', got ${String(resolved.from)}`);
+  if (!FROM.includes(resolved.from)) {
+    throw new RangeError(`SubscribeOptions.from must be 'end', 'beginning' or 'now', got ${String(resolved.from)}`);
   }
   return resolved;
 }

@@ -5,6 +5,7 @@ import {
   checkSubscription,
   type BusEvent,
   type EventBus,
+  type SubscribeFrom,
   type SubscribeOptions,
   type Subscription,
 } from './event-bus';
@@ -102,12 +103,13 @@ class MemoryGroupMember implements GroupMember {
     private readonly channel: Channel,
     private readonly group: string,
     private readonly consumer: string,
-    private readonly from: 'end' | 'beginning',
+    private readonly from: SubscribeFrom,
     private readonly now: () => number,
   ) {}
 
   join(): Promise<void> {
-    this.channel.stream.createGroup(this.group, this.from);
+    if (this.from === 'now') this.channel.stream.restartGroupAtEnd(this.group, this.consumer);
+    else this.channel.stream.createGroup(this.group, this.from);
     return Promise.resolve();
   }
 

@@ -32,6 +32,22 @@ describe('memory stream', () => {
     expect(stream.readNew('all', 'c', 10, 0).map((e) => e.id)).toEqual(ids);
   });
 
+  it("restarts a group at the end, as it is or new, dropping only the consumer's pending events", () => {
+    const { stream, ids } = filled(4);
+    stream.createGroup('g', 'beginning');
+    stream.readNew('g', 'a', 1, 0);
+    stream.readNew('g', 'b', 1, 0);
+    stream.restartGroupAtEnd('g', 'a');
+    stream.restartGroupAtEnd('new', 'a');
+    expect(stream.readPending('g', 'a', 10, 0)).toEqual([]);
+    expect(stream.readPending('g', 'b', 10, 0)).toEqual([{ id: ids[1], payload: '1' }]);
+    expect(stream.readNew('g', 'a', 10, 0)).toEqual([]);
+    expect(stream.readNew('new', 'a', 10, 0)).toEqual([]);
+    const next = stream.append('"next"', 2_000);
+    expect(stream.readNew('g', 'a', 10, 0)).toEqual([{ id: next, payload: '"next"' }]);
+    expect(stream.readNew('new', 'a', 10, 0)).toEqual([{ id: next, payload: '"next"' }]);
+  });
+
   it('delivers each event once per group, and keeps it pending for its consumer until acked', () => {
     const { stream, ids } = filled(4);
     stream.createGroup('g', 'beginning');

@@ -81,6 +81,17 @@ export class MemoryStream {
     this.groups.set(group, { lastDelivered: from === 'end' ? this.last : { ms: 0, seq: 0 }, pending: new Map() });
   }
 
+  /**
+   * XGROUP CREATE (or SETID) at `$`, then XGROUP DELCONSUMER: `group` is at the stream's end, whether it existed or
+   * not, and `consumer` has nothing pending.
+   */
+  restartGroupAtEnd(group: string, consumer: string): void {
+    this.createGroup(group, 'end');
+    const g = this.group(group);
+    g.lastDelivered = this.last;
+    for (const [key, p] of g.pending) if (p.consumer === consumer) g.pending.delete(key);
+  }
+
   /** XREADGROUP `>`: events never delivered to the group, which become pending for `consumer`. */
   readNew(group: string, consumer: string, count: number, now: number): StoredEvent[] {
     const g = this.group(group);

@@ -7,6 +7,7 @@ import {
   checkSubscription,
   type BusEvent,
   type EventBus,
+  type SubscribeFrom,
   type SubscribeOptions,
   type Subscription,
 } from './event-bus';
@@ -118,21 +119,41 @@ export class RedisEventBus implements EventBus {
   }
 }
 
+function isBusyGroup(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('BUSYGROUP');
+}
+
 class RedisGroupMember implements GroupMember {
   constructor(
     private readonly connection: Redis,
     private readonly key: string,
     private readonly group: string,
     private readonly consumer: string,
-    private readonly from: 'end' | 'beginning',
+    private readonly from: SubscribeFrom,
   ) {}
 
   async join(): Promise<void> {
+    if (this.from === 'now') return this.restartAtEnd();
     try {
       await this.connection.xgroup('CREATE', this.key, this.group, this.from === 'end' ? '$' : '0', 'MKSTREAM');
     } catch (error) {
-      if (!(error instanceof Error && error.message.startsWith('BUSYGROUP'))) throw error;
+      if (!isBusyGroup(error)) throw error;
     }
+  }
+
+  /** The group at the stream's newest entry, created if need be, and nothing pending for this consumer. */
+  private async restartAtEnd(): Promise<void> {
+    // One step: CREATE makes the group unless it exists (BUSYGROUP), SETID moves it to the newest entry either way,
+    // DELCONSUMER drops what this consumer left unacknowledged. What is published afterwards is delivered.
+    const results = await this.connection
+      .multi()
+      .xgroup('CREATE', this.key, this.group, '$', 'MKSTREAM')
+      .xgroup('SETID', this.key, this.group, '$')
+      .xgroup('DELCONSUMER', this.key, this.group, this.consumer)
+      .exec();
+    if (!results) throw new Error(`could not move group ${this.group} to the end of ${this.key}`);
+    const failed = results.find(([error], i) => error && !(i === 0 && isBusyGroup(error)))?.[0];
+    if (failed) throw failed;
   }
 
   async pending(count: number): Promise<StoredEvent[]> {
