@@ -402,6 +402,17 @@ if (missing.length > 0) {
         expect((await snooze({ until: new Date(Date.now() + 60_000).toISOString(), alert_type: 'nap' })).status).toBe(
           422,
         );
+        // Without a zone the instant would depend on the server's time zone.
+        const inAnHour = new Date(Date.now() + 3_600_000);
+        for (const until of [inAnHour.toISOString().replace('Z', ''), inAnHour.toISOString().slice(0, 10)]) {
+          const zoneless = await snooze({ until });
+          expect([until, zoneless.status]).toEqual([until, 422]);
+          expect(zoneless.body.details).toEqual([{ path: 'until', message: expect.stringMatching(/with a zone/) }]);
+        }
+        const offset = new Date(inAnHour.getTime() + 8 * 3_600_000).toISOString().replace(/\.\d+Z$/, '+08:00');
+        const withOffset = await snooze({ until: offset });
+        expect(withOffset.status).toBe(201);
+        expect(new Date(withOffset.body.until).getTime()).toBe(new Date(offset).getTime());
         const unknown = await api.call('POST', '/api/v1/alerts/snoozes', {
           token: operator,
           body: { robot_id: robotId(), until: new Date(Date.now() + 60_000).toISOString() },

@@ -1,4 +1,6 @@
 import bcrypt from 'bcryptjs';
+import { sql } from 'kysely';
+import { refreshTokenHash } from '@apps/api/src/auth/token.service';
 import { API_SERVERS, ADMIN_PASSWORD, startApi, type TestApi, USER_PASSWORD } from '../support/api';
 import { DatabaseFactory } from '../support/database';
 import { reportMissingServer, serverUrl } from '../support/servers';
@@ -19,7 +21,7 @@ if (missing.length > 0) {
       await factory.dispose();
     });
     beforeEach(async () => {
-      api = await startApi(factory, { LOGIN_MAX_FAILURES_PER_USER: '3' });
+      api = await startApi(factory, { LOGIN_MAX_FAILURES_PER_USER: '3', TRUST_PROXY: 'true' });
     });
     afterEach(async () => {
       await api.close();
@@ -75,6 +77,93 @@ if (missing.length > 0) {
       expect(blocked.body.message).toMatch(/too many failed logins/);
     });
 
+    it('failed logins block that account from that address only, and parallel guesses get no more tries', async () => {
+      const from = (ip: string) => ({ 'x-forwarded-for': ip });
+      const guesses = await Promise.all(
+        Array.from({ length: 12 }, () =>
+          api.call('POST', '/api/v1/auth/login', {
+            body: { username: 'admin', password: 'guess' },
+            headers: from('203.0.113.7'),
+          }),
+        ),
+      );
+      const statuses = guesses.map((g) => g.status);
+      expect(statuses.filter((s) => s === 401)).toHaveLength(3);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(9);
+      // The real admin, elsewhere, is not locked out by a stranger's guesses.
+      const elsewhere = await api.call('POST', '/api/v1/auth/login', {
+        body: { username: 'admin', password: ADMIN_PASSWORD },
+        headers: from('198.51.100.20'),
+      });
+      expect(elsewhere.status).toBe(200);
+    });
+
+    it('what was typed as an unknown username is not written to the log (it may be a password)', async () => {
+      await api.call('POST', '/api/v1/auth/login', { body: { username: 'MySecretPassw0rd!', password: 'x' } });
+      const logged = await api.db
+        .selectFrom('system_logs')
+        .select(['message', 'details'])
+        .where('category', '=', 'auth')
+        .execute();
+      expect(JSON.stringify(logged)).not.toContain('MySecretPassw0rd');
+      expect(logged.map((l) => l.message)).toContain('failed login for an unknown username');
+    });
+
+    it('signing out ends the access tokens of that login at once, not when they expire', async () => {
+      const login = await api.call('POST', '/api/v1/auth/login', {
+        body: { username: 'admin', password: ADMIN_PASSWORD },
+      });
+      const token = login.body.access_token;
+      expect((await api.call('GET', '/api/v1/auth/me', { token })).status).toBe(200);
+      expect((await api.call('POST', '/api/v1/auth/logout', { token, body: {} })).body).toEqual({ revoked: 'all' });
+      const after = await api.call('GET', '/api/v1/auth/me', { token });
+      expect(after.status).toBe(401);
+      expect(after.body.message).toMatch(/login has ended/);
+    });
+
+    it("changing one's password keeps this login and ends the others", async () => {
+      const here = await api.call('POST', '/api/v1/auth/login', {
+        body: { username: 'admin', password: ADMIN_PASSWORD },
+      });
+      const there = await api.call('POST', '/api/v1/auth/login', {
+        body: { username: 'admin', password: ADMIN_PASSWORD },
+      });
+      const changed = await api.call('POST', '/api/v1/auth/password', {
+        token: here.body.access_token,
+        body: { current_password: ADMIN_PASSWORD, new_password: 'a brand new passphrase' },
+      });
+      expect(changed.status).toBe(204);
+      expect((await api.call('GET', '/api/v1/auth/me', { token: here.body.access_token })).status).toBe(200);
+      expect((await api.call('GET', '/api/v1/auth/me', { token: there.body.access_token })).status).toBe(401);
+      const refresh = await api.call('POST', '/api/v1/auth/refresh', {
+        body: { refresh_token: there.body.refresh_token },
+      });
+      expect(refresh.status).toBe(401);
+      expect(
+        (await api.call('POST', '/api/v1/auth/refresh', { body: { refresh_token: here.body.refresh_token } })).status,
+      ).toBe(200);
+    });
+
+    it('two requests refreshing with the same token at once: one wins, the login goes on', async () => {
+      const login = await api.call('POST', '/api/v1/auth/login', {
+        body: { username: 'admin', password: ADMIN_PASSWORD },
+      });
+      const [a, b] = await Promise.all(
+        [1, 2].map(() =>
+          api.call('POST', '/api/v1/auth/refresh', { body: { refresh_token: login.body.refresh_token } }),
+        ),
+      );
+      expect([a.status, b.status].sort()).toEqual([200, 401]);
+      const winner = a.status === 200 ? a : b;
+      const loser = a.status === 200 ? b : a;
+      expect(loser.body.message).toMatch(/just used by another request/);
+      const next = await api.call('POST', '/api/v1/auth/refresh', {
+        body: { refresh_token: winner.body.refresh_token },
+      });
+      expect(next.status).toBe(200);
+      expect((await api.call('GET', '/api/v1/auth/me', { token: next.body.access_token })).status).toBe(200);
+    });
+
     it('a refresh token rotates, and presenting a used one ends that login', async () => {
       const first = await api.call('POST', '/api/v1/auth/login', {
         body: { username: 'admin', password: ADMIN_PASSWORD },
@@ -86,6 +175,12 @@ if (missing.length > 0) {
       expect(second.body.refresh_token).not.toBe(first.body.refresh_token);
       expect(second.body.user.username).toBe('admin');
 
+      // A minute later, past the grace for a client's own racing requests, the old token shows up again.
+      await api.db
+        .updateTable('refresh_tokens')
+        .set({ revoked_at: sql<Date>`revoked_at - interval '1 minute'` })
+        .where('token_hash', '=', refreshTokenHash(first.body.refresh_token))
+        .execute();
       const replay = await api.call('POST', '/api/v1/auth/refresh', {
         body: { refresh_token: first.body.refresh_token },
       });

@@ -94,7 +94,7 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
   'GET /tonypi/api/v1/robots-db/logs': 'viewer',
   'GET /tonypi/api/v1/management/robots': 'viewer',
   'GET /tonypi/api/v1/management/robots/:robot_id/config': 'viewer',
-  'PUT /tonypi/api/v1/management/robots/:robot_id/config': 'operator',
+  'PUT /tonypi/api/v1/management/robots/:robot_id/config': 'admin',
   'GET /tonypi/api/v1/management/system/status': 'viewer',
   'POST /tonypi/api/v1/management/command': 'operator',
   'POST /tonypi/api/v1/management/robots/:robot_id/emergency-stop': 'operator',

@@ -152,6 +152,28 @@ if (missing.length > 0) {
         ['(root)', 'battery_threshold_low', 'camera_url', 'robot_id'].sort(),
       );
 
+      // Dashboards show the camera in an <img>: only http and https, never javascript: or data:.
+      for (const camera_url of ['javascript:alert(document.cookie)', 'data:text/html,<b>x</b>', 'rtsp://cam/1']) {
+        const refused = await create('cam-1', { camera_url });
+        expect([camera_url, refused.status, refused.body.details]).toEqual([
+          camera_url,
+          422,
+          [{ path: 'camera_url', message: 'must be an http or https URL' }],
+        ]);
+      }
+      const camera = await create('cam-1', { camera_url: 'http://192.168.149.10:8080/?action=stream' });
+      expect(camera.status).toBe(201);
+      expect(camera.body.camera_url).toBe('http://192.168.149.10:8080/?action=stream');
+      const badUpdate = await api.call('PATCH', '/api/v1/robots/cam-1', {
+        token: admin,
+        body: { camera_url: 'javascript:alert(1)' },
+      });
+      expect(badUpdate.status).toBe(422);
+      expect(badUpdate.body.details).toEqual([{ path: 'camera_url', message: 'must be an http or https URL' }]);
+      const cleared = await api.call('PATCH', '/api/v1/robots/cam-1', { token: admin, body: { camera_url: null } });
+      expect(cleared.status).toBe(200);
+      expect(cleared.body.camera_url).toBeNull();
+
       const reserved = await create('broadcast');
       expect(reserved.status).toBe(422);
       expect(reserved.body.details).toEqual([{ path: 'robot_id', message: expect.stringMatching(/reserved/) }]);

@@ -3,6 +3,7 @@ import { tonypiUserSchema, type UserRole } from '@fleet/contracts';
 import { LIVE_STATE, type LiveState } from '@fleet/messaging';
 import { TELEMETRY_STORE, type TelemetryPoint, type TelemetryStore } from '@fleet/telemetry';
 import { NOT_YET_SERVED } from '@apps/api/src/tonypi-compat/tonypi-compat.module';
+import { SENSOR_READINGS_MAX, SENSOR_SERIES_MAX } from '@apps/api/src/tonypi-compat/tonypi-robot-data.mapper';
 import { ADMIN_PASSWORD, API_SERVERS, startApi, type TestApi, USER_PASSWORD } from '../support/api';
 import { DatabaseFactory } from '../support/database';
 import { nextMessage, robotClient } from '../support/mqtt';
@@ -36,7 +37,7 @@ const ROUTES: [method: string, path: string, rule: Rule][] = [
   ['GET', '/robots-db/stats', 'viewer'],
   ['GET', '/management/robots', 'viewer'],
   ['GET', '/management/robots/tonypi_01/config', 'viewer'],
-  ['PUT', '/management/robots/tonypi_01/config', 'operator'],
+  ['PUT', '/management/robots/tonypi_01/config', 'admin'],
   ['GET', '/management/system/status', 'viewer'],
   ['POST', '/management/command', 'operator'],
   ['POST', '/management/robots/tonypi_01/emergency-stop', 'operator'],
@@ -161,11 +162,11 @@ if (missing.length > 0) {
         expect(response.body).toMatchObject({
           access_token: expect.any(String),
           token_type: 'bearer',
-          refresh_token: expect.any(String),
-          // The dashboard cannot refresh: a TonyPi session lasts its 8 hours.
+          // The dashboard cannot refresh: a TonyPi login is one 8-hour token, without a refresh token.
           expires_in: 28_800,
           user: { username: 'admin', role: 'admin', is_active: true },
         });
+        expect(response.body.refresh_token).toBeUndefined();
         expect(tonypiUserSchema.strict().parse(response.body.user)).toEqual(response.body.user);
         const me = await api.call('GET', `${V1}/auth/me`, { token: response.body.access_token });
         expect(me.status).toBe(200);
@@ -367,6 +368,39 @@ if (missing.length > 0) {
           expect([query, response.status]).toEqual([query, 422]);
           expect(typeof response.body.detail).toBe('string');
         }
+      });
+
+      it('sensors: bounded whatever the range and the number of series, the freshest series read first', async () => {
+        // Older than five minutes, so the robots are not among those heard from "now".
+        const types = Array.from({ length: 20 }, (_, i) => `probe_${String(i).padStart(2, '0')}`);
+        const points: TelemetryPoint[] = [];
+        for (const robot of ['bulk_a', 'bulk_b', 'bulk_c'])
+          for (const type of types) for (let s = 390; s <= 570; s += 5) points.push(sensor(robot, type, 'V', s, s));
+        await store.write(points);
+        const read = async (query: string) => {
+          const response = await api.call('GET', `${V1}/robot-data/sensors?measurement=sensors&${query}`, {
+            token: viewer,
+          });
+          expect(response.status).toBe(200);
+          const readings = response.body as { robot_id: string; sensor_type: string; timestamp: string }[];
+          const times = readings.map((r) => new Date(r.timestamp).getTime());
+          expect(times).toEqual([...times].sort((a, b) => b - a));
+          return { readings, series: new Set(readings.map((r) => `${r.robot_id}/${r.sensor_type}`)) };
+        };
+
+        // 63 series over ten minutes, in 1-second buckets, would be over 2,000 readings.
+        const all = await read('time_range=10m');
+        expect(all.readings.length).toBeGreaterThan(0);
+        expect(all.readings.length).toBeLessThanOrEqual(SENSOR_READINGS_MAX);
+        expect(all.series.size).toBeLessThanOrEqual(SENSOR_SERIES_MAX);
+        expect(all.series).toContain('tonypi_01/temperature');
+        expect(all.series).toContain('tonypi_02/temperature');
+
+        const month = await read('time_range=31d&robot_id=bulk_a');
+        expect(month.readings.length).toBeLessThanOrEqual(SENSOR_READINGS_MAX);
+        expect([...month.series].sort()).toEqual(types.map((t) => `bulk_a/${t}`));
+
+        expect((await read('time_range=1m&robot_id=bulk_a')).readings).toEqual([]);
       });
 
       it('status: robots heard from in the last five minutes, with live battery and location', async () => {
@@ -635,7 +669,7 @@ if (missing.length > 0) {
         });
       });
 
-      it('config: read from the settings, updated by operators, audited and sent to the robot', async () => {
+      it('config: read from the settings, updated by admins, audited and sent to the robot', async () => {
         const before = await api.call('GET', `${V1}/management/robots/config_bot/config`, { token: viewer });
         expect(before.body).toEqual({
           robot_id: 'config_bot',
@@ -645,7 +679,7 @@ if (missing.length > 0) {
 
         const { promise } = await nextMessage(client, `${api.prefix}/tonypi/config/config_bot`);
         const response = await api.call('PUT', `${V1}/management/robots/config_bot/config`, {
-          token: operator,
+          token: admin,
           body: { config_type: 'navigation', config_data: { max_speed: 1.2, obstacle_avoidance: true } },
         });
         expect(response.status).toBe(200);
@@ -670,7 +704,7 @@ if (missing.length > 0) {
           .select(['action', 'actor'])
           .where('entity_id', '=', 'config_bot')
           .execute();
-        expect(audit).toEqual([{ action: 'robot.config_update', actor: expect.stringMatching(/^operator-/) }]);
+        expect(audit).toEqual([{ action: 'robot.config_update', actor: 'admin' }]);
       });
 
       it('config of an unknown robot is 404; a body without config_data is 422', async () => {
@@ -678,7 +712,7 @@ if (missing.length > 0) {
         expect(unknown.status).toBe(404);
         expect(typeof unknown.body.detail).toBe('string');
         const bad = await api.call('PUT', `${V1}/management/robots/config_bot/config`, {
-          token: operator,
+          token: admin,
           body: { config_type: 'navigation' },
         });
         expect(bad.status).toBe(422);

@@ -718,6 +718,21 @@ if (missing.length > 0) {
           .execute();
         expect(audit.map((a) => a.action)).toEqual(['robot.create', 'robot.update', 'robot.delete']);
       });
+
+      it('a camera URL stored with another scheme than http or https reaches the dashboard as null', async () => {
+        const [good, bad] = [robotId(), robotId()];
+        await api.db
+          .insertInto('robots')
+          .values([
+            { robot_id: good, name: good, camera_url: 'http://192.168.149.10:8080/?action=stream' },
+            { robot_id: bad, name: bad, camera_url: 'javascript:alert(document.cookie)' },
+          ])
+          .execute();
+        const camera = async (robot: string) =>
+          (await api.call('GET', `${V1}/robots-db/robots/${robot}`, { token: viewer })).body.camera_url;
+        expect(await camera(good)).toBe('http://192.168.149.10:8080/?action=stream');
+        expect(await camera(bad)).toBeNull();
+      });
     });
   });
 }

@@ -73,11 +73,27 @@ describeEachDatabase('UserRepository', (factory) => {
     expect(await users.list({ limit: 1, offset: 1 })).toMatchObject({ total: 3, items: [{ username: 'bob' }] });
   });
 
-  it('counts active admins, so the last one can be protected', async () => {
+  it('keeps an active admin: the last one cannot be demoted, disabled or deleted', async () => {
     const { id } = await users.create(alice);
-    await users.create({ ...alice, username: 'root2', email: 'root2@example.com' });
-    expect(await users.countActiveAdmins()).toBe(2);
-    await users.update(id, { is_active: false });
-    expect(await users.countActiveAdmins()).toBe(1);
+    const root2 = await users.create({ ...alice, username: 'root2', email: 'root2@example.com' });
+    await users.update(id, { is_active: false }, { keepAnAdmin: true });
+    await expect(users.update(root2.id, { role: 'viewer' }, { keepAnAdmin: true })).rejects.toThrow(ConflictError);
+    await expect(users.update(root2.id, { is_active: false }, { keepAnAdmin: true })).rejects.toThrow(
+      /last active admin/,
+    );
+    await expect(users.remove(root2.id)).rejects.toThrow(ConflictError);
+    await users.update(root2.id, { email: 'root2@ops.example.com' }, { keepAnAdmin: true });
+  });
+
+  it('lets only one of two admins demoting each other at the same moment succeed', async () => {
+    const a = await users.create(alice);
+    const b = await users.create({ ...alice, username: 'root2', email: 'root2@example.com' });
+    const outcomes = await Promise.allSettled([
+      users.update(a.id, { role: 'operator' }, { keepAnAdmin: true }),
+      users.update(b.id, { role: 'operator' }, { keepAnAdmin: true }),
+    ]);
+    expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const admins = await users.list({ role: 'admin' });
+    expect(admins.total).toBe(1);
   });
 });

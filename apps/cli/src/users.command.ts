@@ -90,10 +90,7 @@ export function registerUsersCommand(program: Command, context: DatabaseCommandC
         await withDatabase(io, async ({ db }) => {
           const repository = new UserRepository(db);
           const before = await find(repository, username);
-          if (!active && before.role === 'admin' && before.is_active && (await repository.countActiveAdmins()) <= 1) {
-            throw new Error(`${username} is the last active admin: make another admin first`);
-          }
-          const after = await repository.update(before.id, { is_active: active });
+          const after = await repository.update(before.id, { is_active: active }, { keepAnAdmin: true });
           if (!active) await new RefreshTokenRepository(db).revokeAllOf(before.id, new Date());
           await new AuditRepository(db).append({
             ...CLI,

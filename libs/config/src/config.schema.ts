@@ -96,6 +96,7 @@ export const envSchema = z.object({
   LOGIN_MAX_FAILURES_PER_IP: int(50, 1, 100_000),
   LOGIN_BLOCK_S: int(900, 1, 86_400),
   CORS_ORIGINS: str(''),
+  TRUST_PROXY: str(''),
   API_DOCS: bool(true),
   WS_MAX_UPDATES_PER_S: int(5, 1, 1_000),
   WS_MAX_BUFFER_KB: int(1_024, 16, 1_048_576),
@@ -207,6 +208,11 @@ export function toConfig(env: Env) {
       blockS: env.LOGIN_BLOCK_S,
     },
     api: {
+      /**
+       * Which proxies' `X-Forwarded-For` names the client (login throttling and the audit trail go by address):
+       * none, `true` for any, a hop count, or addresses and CIDR ranges.
+       */
+      trustProxy: trustProxy(env.TRUST_PROXY),
       /** Origins a browser may call the API from (comma-separated, `*` for any); empty: same origin only. */
       corsOrigins: env.CORS_ORIGINS.split(',')
         .map((o) => o.trim())
@@ -221,3 +227,14 @@ export function toConfig(env: Env) {
 }
 
 export type FleetConfig = ReturnType<typeof toConfig>;
+
+function trustProxy(value: string): boolean | number | string[] {
+  const v = value.trim().toLowerCase();
+  if (v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
+}

@@ -43,6 +43,22 @@ describe('loadConfig', () => {
     expect(config.telemetry).toMatchObject({ store: 'influxdb', influx: { url: 'http://influx:8086' } });
   });
 
+  it('reads the API settings: proxies to trust, CORS origins, webhook hosts allowed inside the network', () => {
+    expect(loadConfig({}).api).toMatchObject({ trustProxy: false, corsOrigins: [], docs: true });
+    expect(loadConfig({ TRUST_PROXY: 'true' }).api.trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).api.trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).api.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(loadConfig({ CORS_ORIGINS: 'http://a:3001, http://b' }).api.corsOrigins).toEqual([
+      'http://a:3001',
+      'http://b',
+    ]);
+    expect(loadConfig({ ALERT_WEBHOOK_ALLOWED_HOSTS: 'Hooks.Internal' }).alerting.webhookAllowedHosts).toEqual([
+      'hooks.internal',
+    ]);
+    expect(problemsOf({ JWT_SECRET: 'short' })).toEqual(['JWT_SECRET']);
+    expect(problemsOf({ FLEET_ADMIN_PASSWORD: 'short' })).toEqual(['FLEET_ADMIN_PASSWORD']);
+  });
+
   it('treats empty values as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '  ' })).toMatchObject({
       http: { port: 3000 },

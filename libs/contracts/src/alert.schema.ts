@@ -92,7 +92,20 @@ export type AlertEvent = z.infer<typeof alertEventSchema>;
 export const snoozeInputSchema = z.object({
   robot_id: robotIdSchema,
   alert_type: z.enum(ALERT_TYPES).nullable().default(null),
-  until: z.coerce.date(),
+  until: z
+    .preprocess(
+      // A Date is already an instant; only text needs its zone spelled out.
+      (value: string | Date) =>
+        value instanceof Date && Number.isFinite(value.getTime()) ? value.toISOString() : value,
+      z.iso.datetime({
+        offset: true,
+        error: 'must be an ISO 8601 date-time with a zone (Z or an offset such as +08:00)',
+      }),
+    )
+    .transform((text) => new Date(text))
+    // Required: a preprocessed field would otherwise be documented as optional.
+    .nonoptional()
+    .describe('When the snooze ends: ISO 8601 with Z or an offset, e.g. 2026-01-24T18:00:00+08:00'),
   reason: z.string().max(1000).nullable().default(null),
 });
 export type SnoozeInput = z.input<typeof snoozeInputSchema>;

@@ -58,3 +58,4 @@ export {
   type RotationOutcome,
 } from './repositories/refresh-token.repository';
 export { JobRepository, type Job, type JobHistoryQuery, type JobStats } from './repositories/job.repository';
+export type { ClientAlert } from './repositories/alert.repository';

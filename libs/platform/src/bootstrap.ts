@@ -40,6 +40,7 @@ export async function createServiceApp(root: Type, options: ServiceOptions): Pro
   const adapter = new FastifyAdapter({
     logger: false,
     bodyLimit: 1024 * 1024,
+    trustProxy: proxyTrust(options.config.api.trustProxy),
     // A caller's id is kept so one request can be followed across services; anything odd is replaced.
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];
@@ -92,6 +93,11 @@ export async function createServiceApp(root: Type, options: ServiceOptions): Pro
     done();
   });
   return app;
+}
+
+/** A hop count trusts that many proxies nearest the server. */
+function proxyTrust(setting: boolean | number | string[]) {
+  return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
 }
 
 /** A URL as logs may show it: a token passed in the query string (`?token=`) is blanked. */

@@ -4,6 +4,7 @@ import { Access } from './access';
 import { HealthRegistry } from './health.registry';
 
 const CHECK_TIMEOUT_MS = 3_000;
+const SHARED_MS = 1_000;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -16,6 +17,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 @Access('public')
 @Controller('health')
 export class HealthController {
+  private last?: { at: number; answer: ReturnType<HealthController['checkAll']> };
+
   constructor(
     @Inject(HealthCheckService) private readonly health: HealthCheckService,
     @Inject(HealthIndicatorService) private readonly indicators: HealthIndicatorService,
@@ -26,6 +29,13 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   check() {
+    // Anyone may ask without a token: answers are shared for a second, so asking often costs the dependencies nothing.
+    const now = Date.now();
+    if (!this.last || now - this.last.at >= SHARED_MS) this.last = { at: now, answer: this.checkAll() };
+    return this.last.answer;
+  }
+
+  private checkAll() {
     return this.health.check(
       this.registry.all().map((dependency) => async () => {
         const indicator = this.indicators.check(dependency.name);

@@ -31,26 +31,68 @@ for (const [network, prefix] of [
   INTERNAL.addSubnet(network, prefix, 'ipv4');
 }
 for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  // IPv4-compatible (deprecated), with the unspecified address and loopback.
+  ['::', 96],
+  ['64:ff9b:1::', 48], // local-use NAT64: the network's own translator, to wherever it is set up to reach
+  ['100::', 64], // discard-only
+  ['2001::', 32], // Teredo: relays deliver to an IPv4 address carried obfuscated
+  ['2001:db8::', 32], // documentation
   ['fc00::', 7],
   ['fe80::', 10],
+  ['fec0::', 10], // site-local (deprecated)
   ['ff00::', 8],
 ] as const) {
   INTERNAL.addSubnet(network, prefix, 'ipv6');
 }
 
+/** The eight 16-bit groups of a valid IPv6 address (`::`, a final dotted quad and a zone allowed). */
+function ipv6Groups(address: string): number[] {
+  let text = address.replace(/%.*$/, '');
+  const quad = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (quad) {
+    const [a, b, c, d] = quad.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, quad.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const groups = (part: string | undefined) => (part ? part.split(':').map((g) => parseInt(g, 16)) : []);
+  const [head, tail] = text.split('::');
+  if (tail === undefined) return groups(head);
+  const [left, right] = [groups(head), groups(tail)];
+  return [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
+/**
+ * The IPv4 address traffic to an IPv6 address ends up at, for the forms that carry one: IPv4-mapped
+ * (`::ffff:a.b.c.d`), IPv4-translated (`::ffff:0:a.b.c.d`), NAT64 (`64:ff9b::a.b.c.d`) and 6to4
+ * (`2002:aabb:ccdd::/48`). Null for other addresses.
+ */
+function carriedIpv4(groups: readonly number[]): string | null {
+  const [g0, g1, g2, g3, g4, g5, g6, g7] = groups as [number, number, number, number, number, number, number, number];
+  const quad = (high: number, low: number) => `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`;
+  const zeros = (...gs: number[]) => gs.every((g) => g === 0);
+  if (zeros(g0, g1, g2, g3, g4) && g5 === 0xffff) return quad(g6, g7);
+  if (zeros(g0, g1, g2, g3, g5) && g4 === 0xffff) return quad(g6, g7);
+  if (g0 === 0x64 && g1 === 0xff9b && zeros(g2, g3, g4, g5)) return quad(g6, g7);
+  if (g0 === 0x2002) return quad(g1, g2);
+  return null;
+}
+
 /**
  * Whether an address is one a webhook must not reach: loopback, private, link-local (cloud metadata), shared,
- * multicast or reserved. IPv4-mapped IPv6 addresses are judged by their IPv4 address.
+ * multicast or reserved. An IPv6 address that carries an IPv4 one (mapped, translated, NAT64, 6to4) is judged by
+ * the IPv4 address, which is where its traffic goes; IPv4-compatible (`::a.b.c.d`) and Teredo addresses are refused.
  *
  * @example
  * isInternalAddress('169.254.169.254'); // true
+ * isInternalAddress('64:ff9b::a9fe:a9fe'); // true: NAT64 to 169.254.169.254
  */
 export function isInternalAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return true;
-  return INTERNAL.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  if (family === 4) return INTERNAL.check(address, 'ipv4');
+  const groups = ipv6Groups(address);
+  const carried = carriedIpv4(groups);
+  if (carried !== null) return isInternalAddress(carried);
+  return INTERNAL.check(groups.map((g) => g.toString(16)).join(':'), 'ipv6');
 }
 
 /**

@@ -40,11 +40,13 @@ export class AuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = bearerToken(request.headers.authorization);
     if (!token) throw new UnauthorizedError('sign in first: send Authorization: Bearer <access_token>');
-    const user = await this.users.current((await this.tokens.verifyAccess(token)).id);
+    const claims = await this.tokens.verifyAccess(token);
+    const user = await this.users.current(claims.id, claims.sessionId);
     if (!roleSatisfies(user.role, rule)) {
       throw new ForbiddenError(`this needs the ${rule} role or higher; you are ${user.role}`);
     }
     request.user = user;
+    request.sessionId = claims.sessionId;
     return true;
   }
 }

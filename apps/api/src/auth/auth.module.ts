@@ -16,6 +16,7 @@ import { AuthService } from './auth.service';
 import { AuthUsers } from './auth-users';
 import { jwtSecret } from './jwt-secret';
 import { LoginThrottle } from './login-throttle';
+import { RefreshTokenPurge } from './refresh-token.purge';
 import { TokenService } from './token.service';
 
 const printOnce: PasswordNotice = (text) => process.stderr.write(text);
@@ -49,6 +50,7 @@ const printOnce: PasswordNotice = (text) => process.stderr.write(text);
     AuthUsers,
     TokenService,
     LoginThrottle,
+    RefreshTokenPurge,
     UsersService,
     AuditService,
     FirstAdmin,

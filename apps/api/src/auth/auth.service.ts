@@ -6,7 +6,7 @@ import type { Actor, AuthUser, RequestOrigin } from '../http/request-context';
 import { AuditService } from '../audit/audit.service';
 import { AuthUsers } from './auth-users';
 import { LoginThrottle } from './login-throttle';
-import { TokenService } from './token.service';
+import { TokenService, type TokenLifetimes } from './token.service';
 
 const BAD_CREDENTIALS = 'invalid username or password';
 
@@ -23,26 +23,27 @@ export class AuthService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** `accessTtlS` overrides `ACCESS_TOKEN_TTL_S` for clients that cannot refresh (the TonyPi dashboard). */
-  async login(username: string, password: string, origin: RequestOrigin, accessTtlS?: number) {
-    await this.throttle.check(username, origin.ip);
+  /** `lifetimes` override the configured ones for clients that cannot refresh (the TonyPi dashboard). */
+  async login(username: string, password: string, origin: RequestOrigin, lifetimes?: TokenLifetimes) {
+    const attempt = await this.throttle.attempt(username, origin.ip);
     const account = await this.users.findCredentials(username);
     const check = account ? await checkPassword(account.password_hash, password) : undefined;
     if (!account || !check?.ok) {
       if (!account) await checkDecoyPassword(password);
-      await this.throttle.failed(username, origin.ip);
-      await this.authLog('WARNING', `failed login for '${username.slice(0, 100)}'`, origin);
+      // What was typed as an unknown username may be a password: it is not written down.
+      const who = account ? `'${account.username}'` : 'an unknown username';
+      await this.authLog('WARNING', `failed login for ${who}`, origin);
       throw new UnauthorizedError(BAD_CREDENTIALS);
     }
     if (!account.is_active) {
       await this.authLog('WARNING', `login refused for disabled account '${account.username}'`, origin);
       throw new ForbiddenError('this account is disabled');
     }
-    await this.throttle.succeeded(username);
+    await attempt.succeeded();
     if (check.needsRehash) await this.users.setPasswordHash(account.id, await hashPassword(password));
     await this.users.recordLogin(account.id, this.clock.now());
     const user = await this.users.get(account.id);
-    const tokens = await this.tokens.issue(toAuthUser(user), origin, accessTtlS);
+    const tokens = await this.tokens.issue(toAuthUser(user), origin, lifetimes);
     await this.authLog('INFO', `'${user.username}' signed in`, origin);
     return { ...tokens, user };
   }
@@ -55,11 +56,14 @@ export class AuthService {
   /** Ends one login (the refresh token's), or every login of the user when no token is given. */
   async logout(actor: Actor, refreshToken: string | undefined): Promise<{ revoked: 'login' | 'all' }> {
     if (refreshToken) {
-      const owner = await this.tokens.revokeLogin(refreshToken);
+      const owner = await this.tokens.ownerOf(refreshToken);
       if (owner !== undefined && owner !== actor.user.id) throw new ForbiddenError('that refresh token is not yours');
+      await this.tokens.revokeLogin(refreshToken);
+      this.authUsers.forget(actor.user.id);
       return { revoked: 'login' };
     }
     await this.tokens.revokeAll(actor.user.id);
+    this.authUsers.forget(actor.user.id);
     return { revoked: 'all' };
   }
 
@@ -78,7 +82,8 @@ export class AuthService {
     const problem = passwordProblem(next, actor.user.username);
     if (problem) throw new InvalidInputError(`new password ${problem}`, [{ path: 'new_password', message: problem }]);
     await this.users.setPasswordHash(account.id, await hashPassword(next));
-    await this.tokens.revokeAll(account.id);
+    await this.tokens.revokeAll(account.id, actor.sessionId);
+    this.authUsers.forget(account.id);
     await this.audit.record(actor, 'user.password_change', 'user', account.id);
   }
 

@@ -1,13 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
 import { RateLimitedError } from '@fleet/contracts';
 import { REDIS_CONNECTION, type RedisConnection } from '@fleet/messaging';
 
+/** One attempt let through and counted as failed unless `succeeded()` says otherwise. */
+export interface Attempt {
+  succeeded(): Promise<void>;
+}
+
 /**
- * Failed logins counted per username and per address over `LOGIN_BLOCK_S`; past `LOGIN_MAX_FAILURES_PER_USER` or
- * `..._PER_IP`, attempts are refused with 429 until the window passes. Counts live in Redis (shared by every API
- * replica) or, in the single process, in memory. A successful login clears its username's count.
+ * Password attempts counted per username and address together, and per address, over `LOGIN_BLOCK_S`; past
+ * `LOGIN_MAX_FAILURES_PER_USER` (for one username from one address) or `LOGIN_MAX_FAILURES_PER_IP`, attempts are
+ * refused with 429 until the window passes. An attempt is counted before the password is checked, so parallel
+ * guesses cannot slip past the limit, and given back when it succeeds. Counting per address keeps a stranger from
+ * locking a user out from elsewhere. Counts live in Redis (shared by every API replica) or, in the single process,
+ * in memory.
  */
 @Injectable()
 export class LoginThrottle {
@@ -20,38 +28,39 @@ export class LoginThrottle {
       redis
         ? new RateLimiterRedis({
             storeClient: redis.client,
-            keyPrefix: `${redis.keyPrefix}login-failures:${name}`,
+            keyPrefix: `${redis.keyPrefix}login-attempts:${name}`,
             points,
             duration: blockS,
           })
         : new RateLimiterMemory({ keyPrefix: name, points, duration: blockS });
-    this.perUser = make('user', maxFailuresPerUser);
+    this.perUser = make('user-ip', maxFailuresPerUser);
     this.perIp = make('ip', maxFailuresPerIp);
   }
 
-  /** Throws 429 (with the seconds to wait) when this username or address has failed too often. */
-  async check(username: string, ip: string): Promise<void> {
-    const [user, address] = await Promise.all([this.perUser.get(userKey(username)), this.perIp.get(ip)]);
-    const blocked = [
-      { state: user, limit: this.perUser.points, what: 'this account' },
-      { state: address, limit: this.perIp.points, what: 'this address' },
-    ].find(({ state, limit }) => state !== null && state.consumedPoints >= limit);
-    if (blocked?.state) {
-      const retryAfterS = Math.max(1, Math.ceil(blocked.state.msBeforeNext / 1000));
-      throw new RateLimitedError(
-        `too many failed logins for ${blocked.what}: try again in ${retryAfterS} s`,
-        retryAfterS,
-      );
+  /** Counts an attempt, or throws 429 (with the seconds to wait) when too many have failed. */
+  async attempt(username: string, ip: string): Promise<Attempt> {
+    const userKey = `${username.trim().toLowerCase()}|${ip}`;
+    try {
+      await this.perIp.consume(ip);
+    } catch (error) {
+      throw refused(error, 'this address');
     }
-  }
-
-  async failed(username: string, ip: string): Promise<void> {
-    await Promise.all([this.perUser.penalty(userKey(username), 1), this.perIp.penalty(ip, 1)]);
-  }
-
-  async succeeded(username: string): Promise<void> {
-    await this.perUser.delete(userKey(username));
+    try {
+      await this.perUser.consume(userKey);
+    } catch (error) {
+      await this.perIp.reward(ip, 1);
+      throw refused(error, 'this account from this address');
+    }
+    return {
+      succeeded: async () => {
+        await Promise.all([this.perUser.delete(userKey), this.perIp.reward(ip, 1)]);
+      },
+    };
   }
 }
 
-const userKey = (username: string) => username.trim().toLowerCase();
+function refused(error: unknown, what: string): Error {
+  if (!(error instanceof RateLimiterRes)) return error instanceof Error ? error : new Error(String(error));
+  const retryAfterS = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
+  return new RateLimitedError(`too many failed logins for ${what}: try again in ${retryAfterS} s`, retryAfterS);
+}

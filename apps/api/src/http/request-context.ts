@@ -12,12 +12,14 @@ export interface AuthUser {
 /** Who did something and from where: what the audit trail records with every change. */
 export interface Actor {
   user: AuthUser;
+  /** The caller's login (refresh-token family). */
+  sessionId?: string;
   ip: string;
   requestId: string;
   userAgent?: string;
 }
 
-export type AuthenticatedRequest = FastifyRequest & { user?: AuthUser };
+export type AuthenticatedRequest = FastifyRequest & { user?: AuthUser; sessionId?: string };
 
 /** The caller's address, the user agent and the request id: what login, logout and the audit trail record. */
 export interface RequestOrigin {
@@ -44,5 +46,5 @@ export const Origin = createParamDecorator((_: unknown, context: ExecutionContex
 export const CurrentActor = createParamDecorator((_: unknown, context: ExecutionContext): Actor => {
   const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
   if (!request.user) throw new Error('CurrentActor used on a route without a signed-in user');
-  return { user: request.user, ...requestOrigin(request) };
+  return { user: request.user, sessionId: request.sessionId, ...requestOrigin(request) };
 });

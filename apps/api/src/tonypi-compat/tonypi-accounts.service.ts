@@ -20,12 +20,13 @@ export class TonyPiAccounts {
   ) {}
 
   async login(username: string, password: string, origin: RequestOrigin) {
-    // The TonyPi dashboard never refreshes its token and signs out on the first 401: its sessions last 8 hours.
-    const signedIn = await this.auth.login(username, password, origin, this.config.auth.tonypiAccessTokenTtlS);
+    // The TonyPi dashboard never refreshes its token and signs out on the first 401: its login lasts as long as
+    // that one token, and no refresh token (which would outlive it) is handed out.
+    const ttlS = this.config.auth.tonypiAccessTokenTtlS;
+    const signedIn = await this.auth.login(username, password, origin, { accessTtlS: ttlS, refreshTtlMs: ttlS * 1000 });
     return {
       access_token: signedIn.access_token,
       token_type: signedIn.token_type,
-      refresh_token: signedIn.refresh_token,
       expires_in: signedIn.expires_in,
       user: tonypiUser(signedIn.user),
     };

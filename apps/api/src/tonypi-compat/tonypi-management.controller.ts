@@ -37,8 +37,8 @@ export class TonyPiManagementController {
     return this.management.robotConfig(robotId);
   }
 
-  /** Saves one section of the robot's settings and sends it to the robot on `tonypi/config/{id}`. */
-  @Access('operator')
+  /** Saves one section of the robot's settings (admins manage robots) and sends it on `tonypi/config/{id}`. */
+  @Access('admin')
   @Returns(tonypiMessageSchema)
   @Put('robots/:robot_id/config')
   updateConfig(

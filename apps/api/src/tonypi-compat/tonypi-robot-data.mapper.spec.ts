@@ -12,8 +12,12 @@ import {
   measurementName,
   PERF_RECORDS,
   perfRecords,
+  planSensorReads,
   robotStatus,
+  SENSOR_READINGS_MAX,
+  SENSOR_SERIES_MAX,
   sensorReadings,
+  type SensorSource,
   servoData,
   systemFields,
 } from './tonypi-robot-data.mapper';
@@ -101,6 +105,65 @@ describe('sensor readings', () => {
     ]);
     expect(() => tonypiSensorReadingSchema.array().parse(readings)).not.toThrow();
   });
+
+  it(`are at most the newest ${SENSOR_READINGS_MAX}`, () => {
+    const start = at('2026-01-24T10:00:00Z').getTime();
+    const buckets = Array.from({ length: SENSOR_READINGS_MAX + 10 }, (_, i) => ({
+      time: new Date(start + i * 1000),
+      value: i,
+    }));
+    const readings = sensorReadings('sensor_data', [{ robotId: 'r1', sensorType: 't', unit: null, buckets }]);
+    expect(readings).toHaveLength(SENSOR_READINGS_MAX);
+    expect(readings[0]?.value).toBe(SENSOR_READINGS_MAX + 9);
+    expect(readings.at(-1)?.value).toBe(10);
+  });
+});
+
+describe('planning sensor reads', () => {
+  const to = at('2026-01-24T10:00:00.001Z');
+  const before = (ms: number) => new Date(to.getTime() - 1 - ms);
+  const sources = (robots: number, types: number): SensorSource[] =>
+    Array.from({ length: robots * types }, (_, i) => ({
+      robotId: `r${Math.floor(i / types)}`,
+      sensorType: `t${i % types}`,
+      unit: null,
+      latest: before(i * 1000),
+    }));
+  /** The most buckets of `everyMs` a range of `to - from` can touch. */
+  const bucketsAtMost = (from: Date, everyMs: number) => Math.ceil((to.getTime() - from.getTime()) / everyMs) + 1;
+
+  it.each([
+    ['1 minute', 60_000, 2, 1_000],
+    ['5 minutes', 300_000, 2, 1_000],
+    ['5 minutes', 300_000, 12, 5_000],
+    ['1 hour', 3_600_000, 2, 10_000],
+    ['31 days', 31 * 86_400_000, 1, 3_600_000],
+    ['31 days', 31 * 86_400_000, 50, 604_800_000],
+  ])('over %s (%d ms) with %d series, reads buckets of %d ms', (_, rangeMs, count, everyMs) => {
+    const from = before(rangeMs);
+    const plan = planSensorReads(sources(1, count), from, to);
+    expect(plan.everyMs).toBe(everyMs);
+    expect(plan.sources).toHaveLength(count);
+    expect(count * bucketsAtMost(from, plan.everyMs)).toBeLessThanOrEqual(SENSOR_READINGS_MAX);
+  });
+
+  it(`reads the ${SENSOR_SERIES_MAX} freshest series, never more than ${SENSOR_READINGS_MAX} readings in all`, () => {
+    const all = sources(4, 30);
+    for (const rangeMs of [60_000, 300_000, 86_400_000, 31 * 86_400_000]) {
+      const from = before(rangeMs);
+      const plan = planSensorReads(all, from, to);
+      expect(plan.sources).toEqual(all.slice(0, SENSOR_SERIES_MAX));
+      expect(SENSOR_SERIES_MAX * bucketsAtMost(from, plan.everyMs)).toBeLessThanOrEqual(SENSOR_READINGS_MAX);
+    }
+    const shuffled = [...all].reverse();
+    expect(planSensorReads(shuffled, before(60_000), to).sources.map((s) => s.latest)).toEqual(
+      all.slice(0, SENSOR_SERIES_MAX).map((s) => s.latest),
+    );
+  });
+
+  it('reads nothing when no robot has sensors', () => {
+    expect(planSensorReads([], before(60_000), to)).toEqual({ sources: [], everyMs: 1_000 });
+  });
 });
 
 describe('robot status', () => {
@@ -149,6 +212,13 @@ describe('robot status', () => {
   it('gives no location unless x and y are numbers', () => {
     const state = live({ robot_location: { time: '2026-01-24T10:04:00.000Z', tags: {}, fields: { x: 1, y: 'n/a' } } });
     expect(robotStatus('tonypi_01', state).location).toBeNull();
+  });
+
+  it('gives the camera URL only when it is http or https', () => {
+    const camera = (camera_url: string) => robotStatus('tonypi_01', null, robot({ camera_url })).camera_url;
+    expect(camera('http://192.168.1.103:8080/?action=stream')).toBe('http://192.168.1.103:8080/?action=stream');
+    expect(camera('javascript:alert(1)')).toBeNull();
+    expect(camera('data:image/svg+xml,<svg onload=alert(1)>')).toBeNull();
   });
 });
 

@@ -1,13 +1,15 @@
-import type {
-  TonyPiLatestData,
-  TonyPiPerfRecord,
-  TonyPiRobotStatus,
-  TonyPiSensorReading,
-  TonyPiServo,
-  TonyPiServoData,
+import {
+  safeCameraUrl,
+  type TonyPiLatestData,
+  type TonyPiPerfRecord,
+  type TonyPiRobotStatus,
+  type TonyPiSensorReading,
+  type TonyPiServo,
+  type TonyPiServoData,
 } from '@fleet/contracts';
 import type { Robot } from '@fleet/database';
 import type { LiveEntry, RobotLiveState } from '@fleet/messaging';
+import { autoWindowMs, MAX_BUCKETS } from '@fleet/telemetry';
 
 type Value = number | string | boolean;
 type Fields = Record<string, Value | null>;
@@ -53,6 +55,49 @@ function entriesOf(live: RobotLiveState | null, measurement: string, since?: Dat
     .sort(([, a], [, b]) => b.time.localeCompare(a.time));
 }
 
+/** The most readings `GET /robot-data/sensors` answers with; the dashboard reads the last 20 at most. */
+export const SENSOR_READINGS_MAX = 1_000;
+
+/** The most robots one sensors answer reads, the first by id: each costs a look-up of its sensor types. */
+export const SENSOR_ROBOTS_MAX = 20;
+
+/** The most series (robot and sensor type) one sensors answer reads, the freshest: each costs a history query. */
+export const SENSOR_SERIES_MAX = 50;
+
+/** One sensor type of one robot heard from in a range: its unit and when it last reported. */
+export interface SensorSource {
+  robotId: string;
+  sensorType: string;
+  unit: string | null;
+  latest: Date;
+}
+
+/**
+ * What `GET /robot-data/sensors` reads for `from`..`to`: the {@link SENSOR_SERIES_MAX} freshest series, in buckets
+ * wide enough that all of them together give at most {@link SENSOR_READINGS_MAX} readings. Buckets are the store's
+ * widths (1 s, 2 s, 5 s, ... 1 d), so a few series over minutes keep one reading a second.
+ */
+export function planSensorReads(
+  sources: readonly SensorSource[],
+  from: Date,
+  to: Date,
+): { sources: SensorSource[]; everyMs: number } {
+  const chosen = [...sources]
+    .sort(
+      (a, b) =>
+        b.latest.getTime() - a.latest.getTime() ||
+        a.robotId.localeCompare(b.robotId) ||
+        a.sensorType.localeCompare(b.sensorType),
+    )
+    .slice(0, SENSOR_SERIES_MAX);
+  // n buckets of a range that does not start on a bucket boundary touch n + 1 of them.
+  const perSeries = Math.max(1, Math.floor(SENSOR_READINGS_MAX / Math.max(1, chosen.length)) - 1);
+  const span = Math.max(0, to.getTime() - from.getTime());
+  // autoWindowMs fits MAX_BUCKETS buckets in a span: scaled, it fits `perSeries`.
+  const everyMs = autoWindowMs(new Date(0), new Date(Math.ceil((span * MAX_BUCKETS) / perSeries)));
+  return { sources: chosen, everyMs };
+}
+
 /** One sensor type of one robot over a range, as the telemetry store answered (one value per bucket). */
 export interface SensorSeries {
   robotId: string;
@@ -62,8 +107,9 @@ export interface SensorSeries {
 }
 
 /**
- * `GET /robot-data/sensors`: one record per reading, newest first (the dashboard takes the tail of the list).
- * Only numeric readings are listed: the dashboard formats every value as a number.
+ * `GET /robot-data/sensors`: one record per reading, newest first (the dashboard takes the tail of the list), the
+ * newest {@link SENSOR_READINGS_MAX} at most. Only numeric readings are listed: the dashboard formats every value
+ * as a number.
  */
 export function sensorReadings(measurement: string, series: readonly SensorSeries[]): TonyPiSensorReading[] {
   const readings = series.flatMap((s) =>
@@ -83,12 +129,14 @@ export function sensorReadings(measurement: string, series: readonly SensorSerie
           ],
     ),
   );
-  return readings.sort(
-    (a, b) =>
-      b.timestamp.localeCompare(a.timestamp) ||
-      a.robot_id.localeCompare(b.robot_id) ||
-      a.sensor_type.localeCompare(b.sensor_type),
-  );
+  return readings
+    .sort(
+      (a, b) =>
+        b.timestamp.localeCompare(a.timestamp) ||
+        a.robot_id.localeCompare(b.robot_id) ||
+        a.sensor_type.localeCompare(b.sensor_type),
+    )
+    .slice(0, SENSOR_READINGS_MAX);
 }
 
 /**
@@ -113,7 +161,7 @@ export function robotStatus(robotId: string, live: RobotLiveState | null, robot?
     battery_percentage: num(entriesOf(live, 'battery_status')[0]?.[1].fields.percentage),
     location: location(liveLocation) ?? location(robot?.location),
     ip_address: robot?.ip_address ?? null,
-    camera_url: robot?.camera_url ?? null,
+    camera_url: safeCameraUrl(robot?.camera_url),
   };
 }
 
@@ -132,7 +180,7 @@ export function latestData(robotId: string, live: RobotLiveState | null, since: 
   if (Object.keys(status).length > 0) {
     status.status = live?.status ?? text(status.status);
     status.ip_address = robot?.ip_address ?? null;
-    status.camera_url = robot?.camera_url ?? null;
+    status.camera_url = safeCameraUrl(robot?.camera_url);
   }
   return {
     robot_id: robotId,

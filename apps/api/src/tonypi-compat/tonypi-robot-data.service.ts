@@ -16,9 +16,12 @@ import {
   latestData,
   measurementName,
   perfRecords,
+  planSensorReads,
   RECENT_MS,
   robotStatus,
+  SENSOR_ROBOTS_MAX,
   type SensorSeries,
+  type SensorSource,
   sensorReadings,
   servoData,
   systemFields,
@@ -32,6 +35,18 @@ const CHARTED_SYSTEM_FIELDS = [
   'system_temperature',
   'system_uptime',
 ];
+
+/** How many store queries one request runs at once. */
+const STORE_QUERIES_AT_ONCE = 8;
+
+/** `fn` over `items`, {@link STORE_QUERIES_AT_ONCE} at a time, results in the order of `items`. */
+async function fewAtATime<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let i = 0; i < items.length; i += STORE_QUERIES_AT_ONCE) {
+    results.push(...(await Promise.all(items.slice(i, i + STORE_QUERIES_AT_ONCE).map(fn))));
+  }
+  return results;
+}
 
 /**
  * TonyPi's robot-data and pi-perf routes: history from the telemetry store, "now" from the live state, addresses
@@ -48,41 +63,45 @@ export class TonyPiRobotData {
   ) {}
 
   /**
-   * Sensor readings of the last `rangeMs`, one per second at most (the store's `last` of each bucket), of one
-   * robot or of every robot heard from in that time. Only `sensor_data` has readings with a sensor type.
+   * Sensor readings of the last `rangeMs`, the store's `last` of each bucket, of one robot or of the robots heard
+   * from in that time ({@link SENSOR_ROBOTS_MAX} at most). Only `sensor_data` has readings with a sensor type. The
+   * work is bounded whatever the range: a look-up per robot, a history query per series read
+   * ({@link planSensorReads}), a few at a time.
    */
   async sensors(measurement: string, rangeMs: number, robotId?: string): Promise<TonyPiSensorReading[]> {
     const name = measurementName(measurement);
     if (name !== 'sensor_data') return [];
     const { from, to } = this.range(rangeMs);
-    const robotIds = robotId !== undefined ? [robotId] : await this.store.robotsSeen(from, to);
-    const series: SensorSeries[] = [];
-    for (const id of robotIds) {
-      const types = (await this.store.latest(id, 'sensor_data')).filter(
-        (point) => point.time >= from && point.tags.sensor_type !== undefined,
-      );
-      series.push(
-        ...(await Promise.all(
-          types.map(async ({ tags, fields }) => {
-            const history = await this.store.history({
-              robotId: id,
-              measurement: 'sensor_data',
-              fields: ['value'],
-              tags: { sensor_type: tags.sensor_type },
-              from,
-              to,
-              fn: 'last',
-            });
-            return {
-              robotId: id,
-              sensorType: tags.sensor_type,
-              unit: typeof fields.unit === 'string' ? fields.unit : null,
-              buckets: history.buckets.map((b) => ({ time: b.time, value: b.values.value ?? null })),
-            };
-          }),
-        )),
-      );
-    }
+    const robotIds =
+      robotId !== undefined ? [robotId] : (await this.store.robotsSeen(from, to)).slice(0, SENSOR_ROBOTS_MAX);
+    const sources = await fewAtATime(robotIds, async (id): Promise<SensorSource[]> =>
+      (await this.store.latest(id, 'sensor_data')).flatMap(({ tags, fields, time }) =>
+        time >= from && tags.sensor_type !== undefined
+          ? [
+              {
+                robotId: id,
+                sensorType: tags.sensor_type,
+                unit: typeof fields.unit === 'string' ? fields.unit : null,
+                latest: time,
+              },
+            ]
+          : [],
+      ),
+    );
+    const plan = planSensorReads(sources.flat(), from, to);
+    const series = await fewAtATime(plan.sources, async (source): Promise<SensorSeries> => {
+      const history = await this.store.history({
+        robotId: source.robotId,
+        measurement: 'sensor_data',
+        fields: ['value'],
+        tags: { sensor_type: source.sensorType },
+        from,
+        to,
+        everyMs: plan.everyMs,
+        fn: 'last',
+      });
+      return { ...source, buckets: history.buckets.map((b) => ({ time: b.time, value: b.values.value ?? null })) };
+    });
     return sensorReadings(name, series);
   }
 

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  ConflictError,
   ForbiddenError,
   InvalidInputError,
   type UserCreate,
@@ -59,12 +58,7 @@ export class UsersService {
         throw new ForbiddenError('you cannot change your own role');
       }
     }
-    const losesAdmin =
-      before.role === 'admin' &&
-      before.is_active &&
-      ((changes.role !== undefined && changes.role !== 'admin') || changes.is_active === false);
-    if (losesAdmin) await this.keepOneAdmin();
-    const after = await this.users.update(id, changes);
+    const after = await this.users.update(id, changes, { keepAnAdmin: true });
     if (changes.is_active === false) await this.tokens.revokeAll(id);
     this.authUsers.forget(id);
     await this.audit.record(actor, 'user.update', 'user', id, before, after);
@@ -83,15 +77,8 @@ export class UsersService {
   async remove(actor: Actor, id: string): Promise<void> {
     if (id === actor.user.id) throw new ForbiddenError('you cannot delete your own account');
     const before = await this.users.get(id);
-    if (before.role === 'admin' && before.is_active) await this.keepOneAdmin();
     await this.users.remove(id);
     this.authUsers.forget(id);
     await this.audit.record(actor, 'user.delete', 'user', id, before, null);
-  }
-
-  private async keepOneAdmin(): Promise<void> {
-    if ((await this.users.countActiveAdmins()) <= 1) {
-      throw new ConflictError('this is the last active admin: make another admin first');
-    }
   }
 }

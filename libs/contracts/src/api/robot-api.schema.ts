@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { pageQuerySchema } from '../pagination.schema';
 import { robotIdSchema, robotStatusSchema } from '../robot.schema';
+import { cameraUrlSchema } from '../robot-messages/status.schema';
 
 /**
  * The measurements Fleet writes, the telemetry store's and the API's one list. Names follow what the TonyPi backend's
@@ -83,7 +84,7 @@ const robotFields = {
   location: robotLocationSchema.nullable().optional(),
   status: robotStatusSchema.optional().describe('Usually reported by the robot; admins set `maintenance` by hand'),
   ip_address: z.union([z.ipv4(), z.ipv6()]).nullable().optional(),
-  camera_url: z.url().max(255).nullable().optional(),
+  camera_url: cameraUrlSchema.nullable().optional(),
   battery_threshold_low: z.number().min(0).max(100).optional(),
   battery_threshold_critical: z.number().min(0).max(100).optional(),
   temp_threshold_warning: z.number().min(-40).max(200).optional(),

@@ -336,7 +336,7 @@ export const tonypiRobotRecordSchema = z.object({
   location: robotLocationSchema.nullable(),
   status: z.string(),
   ip_address: z.string().nullable(),
-  camera_url: z.string().nullable(),
+  camera_url: z.string().nullable().describe('http or https URL of the camera stream; null for any other stored value'),
   battery_threshold_low: z.number(),
   battery_threshold_critical: z.number(),
   temp_threshold_warning: z.number(),

@@ -119,7 +119,6 @@ export const tonypiUserSchema = z.object({
 export const tonypiLoginResponseSchema = z.object({
   access_token: z.string(),
   token_type: z.literal('bearer'),
-  refresh_token: z.string(),
   expires_in: z.number().int(),
   user: tonypiUserSchema,
 });

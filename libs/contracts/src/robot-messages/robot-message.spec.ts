@@ -86,6 +86,39 @@ describe('decoding what the TonyPi client publishes', () => {
     expect(message.data.camera_url).toBe('http://192.168.149.1:8081/?action=stream');
   });
 
+  it.each([
+    'javascript:alert(document.cookie)',
+    'data:text/html,<script>alert(1)</script>',
+    'rtsp://192.168.149.1:8554/stream',
+    'not a url',
+    `http://192.168.149.1:8081/?action=stream&pad=${'x'.repeat(255)}`,
+    42,
+    { url: 'http://192.168.149.1:8081/' },
+  ])('status: an unusable camera_url %j is dropped, the rest of the message kept', (camera_url) => {
+    const message = accepted('status', `tonypi/status/${ID}`, {
+      robot_id: ID,
+      status: 'online',
+      timestamp: '2026-01-24T10:30:45.123456',
+      system_info: { cpu_percent: 23.5, memory_percent: 41.2 },
+      ip_address: '192.168.149.1',
+      camera_url,
+    });
+    expect(message.data.camera_url).toBeUndefined();
+    expect(message.data).toMatchObject({
+      status: 'online',
+      ip_address: '192.168.149.1',
+      system_info: { cpu_percent: 23.5, memory_percent: 41.2 },
+    });
+    expect(message.time).toEqual(new Date('2026-01-24T10:30:45.123Z'));
+  });
+
+  it('status: an https camera_url, or null, is kept as sent', () => {
+    const camera = (camera_url: unknown) =>
+      accepted('status', `tonypi/status/${ID}`, { robot_id: ID, status: 'online', camera_url }).data.camera_url;
+    expect(camera('https://cams.example.com/tonypi/stream.mjpg')).toBe('https://cams.example.com/tonypi/stream.mjpg');
+    expect(camera(null)).toBeNull();
+  });
+
   it('status: emergency stopped, an unreadable host, and the robot-side module extras', () => {
     const stopped = accepted('status', `tonypi/status/${ID}`, {
       robot_id: ID,

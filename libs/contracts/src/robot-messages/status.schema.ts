@@ -20,6 +20,32 @@ export const systemInfoSchema = z.looseObject({
 });
 export type SystemInfo = z.output<typeof systemInfoSchema>;
 
+/** The longest camera URL the robot registry keeps (`robots.camera_url`). */
+export const CAMERA_URL_MAX = 255;
+
+/**
+ * Where a robot's camera streams: an http or https URL (the TonyPi client serves MJPEG over http). Dashboards put
+ * it in an `<img src>`, so `javascript:`, `data:` and other schemes are refused; so is rtsp, which no browser shows.
+ *
+ * @example
+ * cameraUrlSchema.parse('http://192.168.149.1:8080/?action=stream');
+ */
+export const cameraUrlSchema = z
+  .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
+  .max(CAMERA_URL_MAX)
+  .describe('http or https URL of the camera stream');
+
+/**
+ * `value` when it is a camera URL dashboards may show ({@link cameraUrlSchema}), else null: for URLs stored before
+ * they were checked, or in an adopted TonyPi database.
+ *
+ * @example
+ * safeCameraUrl('javascript:alert(1)'); // null
+ */
+export function safeCameraUrl(value: string | null | undefined): string | null {
+  return typeof value === 'string' && cameraUrlSchema.safeParse(value).success ? value : null;
+}
+
 /**
  * `tonypi/status/{robotId}`: every 10 s and on connect; `status: 'offline'` when the client shuts down cleanly
  * (the simulator's offline message has no `system_info`).
@@ -35,7 +61,11 @@ export const statusPayloadSchema = z.looseObject({
   system_info: systemInfoSchema.optional(),
   hardware_available: z.boolean().optional(),
   ip_address: z.string().max(100).nullish(),
-  camera_url: z.string().max(2048).nullish(),
+  // An unusable camera URL is dropped, not the message: the vital signs that come with it still count.
+  camera_url: cameraUrlSchema
+    .nullish()
+    .catch(undefined)
+    .describe('http or https URL of the camera stream; any other value is dropped and the rest of the message kept'),
   snapshot_url: z.string().max(2048).nullish(),
   emergency_stopped: z.boolean().optional(),
   emergency_reason: z.string().max(1000).nullish(),

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql, type Kysely } from 'kysely';
-import { NotFoundError, type AlertEvent, type AlertSeverity, type Page } from '@fleet/contracts';
+import { ConflictError, NotFoundError, type AlertEvent, type AlertSeverity, type Page } from '@fleet/contracts';
 import { DATABASE } from '../database.tokens';
 import type { DB } from '../db.types';
 import { ALERT_COLUMNS, alertEvent, enqueueAlertEvent, type AlertRow } from './alert-outbox';
@@ -72,6 +72,19 @@ export interface AlertChange {
   event: AlertEvent | null;
 }
 
+/** An alert a client raises itself (TonyPi's `POST /alerts`), rather than alerting from a threshold. */
+export interface ClientAlert {
+  robot_id: string | null;
+  alert_type: string;
+  severity: AlertSeverity;
+  title: string;
+  message: string;
+  source: string | null;
+  value: number | null;
+  threshold: number | null;
+  details: Record<string, unknown> | null;
+}
+
 /**
  * TonyPi left `acknowledged` and `resolved` nullable: NULL counts as false, as the open-alert index reads it.
  */
@@ -80,9 +93,9 @@ const UNACKNOWLEDGED = sql<boolean>`acknowledged IS NOT TRUE`;
 
 /**
  * The `alerts` table as operators see and act on it. Alerting opens, escalates and auto-resolves alerts; this is
- * the other side: listing, counting, acknowledging, resolving by hand, deleting. Every change that an operator
- * makes queues its webhook deliveries in the same transaction and returns the event for the caller to publish
- * after commit.
+ * the other side: listing, counting, raising by hand, acknowledging, resolving by hand, deleting. Every change that
+ * an operator makes queues its webhook deliveries in the same transaction and returns the event for the caller to
+ * publish after commit.
  */
 @Injectable()
 export class AlertRepository {
@@ -150,6 +163,41 @@ export class AlertRepository {
       by_type: Object.fromEntries(byType.map((r) => [r.alert_type, Number(r.n)])),
       resolved: Number(counts.resolved),
     };
+  }
+
+  /**
+   * Opens an alert a client raises, as opened by `by` at `at`, with its `opened` announcement queued in the same
+   * transaction; returns it with the event to publish once committed. Like alerting's own, one alert at most is open
+   * per robot, type and source: raising one while another is open is a conflict (acknowledge or resolve that one).
+   *
+   * @example
+   * const { event } = await alerts.raise({ robot_id: 'tonypi_01', alert_type: 'system', severity: 'warning',
+   *   title: 'Fan noise', message: 'Loud fan', source: 'operator', value: null, threshold: null, details: null },
+   *   'alice', now);
+   */
+  async raise(alert: ClientAlert, by: string, at: Date): Promise<{ row: AlertRow; event: AlertEvent }> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto('alerts')
+        .values({
+          ...alert,
+          details: alert.details === null ? null : JSON.stringify(alert.details),
+          created_at: at,
+          updated_at: at,
+        })
+        .onConflict((oc) =>
+          oc
+            .expression(sql`(COALESCE(robot_id, '')), alert_type, (COALESCE(source, ''))`)
+            .where(OPEN)
+            .doNothing(),
+        )
+        .returning(ALERT_COLUMNS)
+        .executeTakeFirst();
+      if (!row) throw await alreadyOpen(trx, alert);
+      const event = alertEvent('opened', row, at, by);
+      await enqueueAlertEvent(trx, event);
+      return { row, event };
+    });
   }
 
   /**
@@ -308,4 +356,21 @@ async function getAlert(db: Kysely<DB>, id: number): Promise<AlertRow> {
   const alert = await db.selectFrom('alerts').select(ALERT_COLUMNS).where('id', '=', id).executeTakeFirst();
   if (!alert) throw new NotFoundError('alert', String(id));
   return alert;
+}
+
+/** The conflict of raising an alert while one is open for the same robot, type and source. */
+async function alreadyOpen(db: Kysely<DB>, alert: ClientAlert): Promise<ConflictError> {
+  const open = await db
+    .selectFrom('alerts')
+    .select('id')
+    .where(sql<boolean>`COALESCE(robot_id, '') = ${alert.robot_id ?? ''}`)
+    .where('alert_type', '=', alert.alert_type)
+    .where(sql<boolean>`COALESCE(source, '') = ${alert.source ?? ''}`)
+    .where(OPEN)
+    .executeTakeFirst();
+  const which = open ? `alert ${open.id}` : 'an alert';
+  return new ConflictError(
+    `${which} is already open for robot ${alert.robot_id ?? '(none)'}, type ${alert.alert_type} and source ` +
+      `${alert.source ?? '(none)'}: acknowledge or resolve it, or give another source`,
+  );
 }

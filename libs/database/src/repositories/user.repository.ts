@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Kysely } from 'kysely';
-import { NotFoundError, type Page, type UserRole } from '@fleet/contracts';
+import type { Kysely, Transaction } from 'kysely';
+import { ConflictError, NotFoundError, type Page, type UserRole } from '@fleet/contracts';
 import { DATABASE } from '../database.tokens';
 import type { DB } from '../db.types';
 import { conflictOnDuplicate, containsPattern, fetchPage, pageBounds, TOTAL } from './sql-helpers';
@@ -79,19 +79,30 @@ export class UserRepository {
     );
   }
 
-  async update(id: string, changes: UserChanges) {
-    const user = await conflictOnDuplicate(
-      () =>
-        this.db
-          .updateTable('users')
-          .set({ ...changes, updated_at: new Date() })
-          .where('id', '=', id)
-          .returning(COLUMNS)
-          .executeTakeFirst(),
-      () => `email '${changes.email ?? ''}' is already used`,
-    );
-    if (!user) throw new NotFoundError('user', id);
-    return user;
+  /**
+   * Changes an account. With `keepAnAdmin`, a change that would leave no active admin (demoting or disabling the
+   * last one) is a conflict; the active admins are locked meanwhile, so two admins demoting each other at the same
+   * moment cannot both succeed.
+   */
+  async update(id: string, changes: UserChanges, options: { keepAnAdmin?: boolean } = {}) {
+    return this.db.transaction().execute(async (trx) => {
+      if (options.keepAnAdmin) {
+        const losesAdmin = (changes.role !== undefined && changes.role !== 'admin') || changes.is_active === false;
+        if (losesAdmin) await keepAnAdmin(trx, id);
+      }
+      const user = await conflictOnDuplicate(
+        () =>
+          trx
+            .updateTable('users')
+            .set({ ...changes, updated_at: new Date() })
+            .where('id', '=', id)
+            .returning(COLUMNS)
+            .executeTakeFirst(),
+        () => `email '${changes.email ?? ''}' is already used`,
+      );
+      if (!user) throw new NotFoundError('user', id);
+      return user;
+    });
   }
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {
@@ -107,27 +118,33 @@ export class UserRepository {
     await this.db.updateTable('users').set({ last_login_at: at }).where('id', '=', id).execute();
   }
 
-  /** Deletes the account and its refresh tokens; the audit trail keeps its name. */
+  /** Deletes the account and its refresh tokens (never the last active admin); the audit trail keeps its name. */
   async remove(id: string): Promise<void> {
-    const result = await this.db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
-    if (result.numDeletedRows === 0n) throw new NotFoundError('user', id);
+    await this.db.transaction().execute(async (trx) => {
+      await keepAnAdmin(trx, id);
+      const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+      if (result.numDeletedRows === 0n) throw new NotFoundError('user', id);
+    });
   }
 
   /** Whether any account exists yet (the first start creates the first admin). */
   async any(): Promise<boolean> {
     return (await this.db.selectFrom('users').select('id').limit(1).executeTakeFirst()) !== undefined;
   }
-
-  /** Active admins: the last one may not be demoted or disabled. */
-  async countActiveAdmins(): Promise<number> {
-    const row = await this.db
-      .selectFrom('users')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('role', '=', 'admin')
-      .where('is_active', '=', true)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
-  }
 }
 
 export type User = Awaited<ReturnType<UserRepository['get']>>;
+
+/** Refuses to let `id` stop being an active admin when it is the last one; locks the active admins until commit. */
+async function keepAnAdmin(trx: Transaction<DB>, id: string): Promise<void> {
+  const admins = await trx
+    .selectFrom('users')
+    .select('id')
+    .where('role', '=', 'admin')
+    .where('is_active', '=', true)
+    .forUpdate()
+    .execute();
+  if (admins.length <= 1 && admins.some((a) => a.id === id)) {
+    throw new ConflictError('this is the last active admin: make another admin first');
+  }
+}

@@ -3,7 +3,6 @@ import { DatabaseModule } from '@fleet/database';
 import { AlertsModule } from '../../alerts/alerts.module';
 import { LogsModule } from '../../logs/logs.module';
 import { RobotsModule } from '../../robots/robots.module';
-import { TonyPiAlertRepository } from './tonypi-alert.repository';
 import { TonyPiAlertsController } from './tonypi-alerts.controller';
 import { TonyPiAlerts } from './tonypi-alerts.service';
 import { TonyPiLogsController } from './tonypi-logs.controller';
@@ -21,6 +20,6 @@ import { TonyPiThresholds } from './tonypi-thresholds.service';
 @Module({
   imports: [DatabaseModule, AlertsModule, LogsModule, RobotsModule],
   controllers: [TonyPiAlertsController, TonyPiThresholdsController, TonyPiLogsController, TonyPiRobotRecordsController],
-  providers: [TonyPiAlerts, TonyPiAlertRepository, TonyPiThresholds, TonyPiLogs, TonyPiRobots],
+  providers: [TonyPiAlerts, TonyPiThresholds, TonyPiLogs, TonyPiRobots],
 })
 export class TonyPiCompatRecordsModule {}

@@ -14,7 +14,6 @@ import { AuditService } from '../../audit/audit.service';
 import type { Actor } from '../../http/request-context';
 import { rangeStart } from './read-pages';
 import { tonypiAlert, tonypiAlertStats } from './tonypi-alerts.mapper';
-import { TonyPiAlertRepository } from './tonypi-alert.repository';
 
 /**
  * TonyPi's alert routes on Fleet's alerts: listing, counting, acknowledging and resolving go through
@@ -25,7 +24,6 @@ export class TonyPiAlerts {
   constructor(
     @Inject(AlertsService) private readonly alerts: AlertsService,
     @Inject(AlertRepository) private readonly rows: AlertRepository,
-    @Inject(TonyPiAlertRepository) private readonly raised: TonyPiAlertRepository,
     @Inject(AlertEventPublisher) private readonly publisher: AlertEventPublisher,
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -56,7 +54,7 @@ export class TonyPiAlerts {
 
   /** Opens an alert a client raises, announced as `opened` by the signed-in user. */
   async create(actor: Actor, input: TonyPiAlertCreate): Promise<TonyPiAlert> {
-    const { event } = await this.raised.open(
+    const { event } = await this.rows.raise(
       {
         robot_id: input.robot_id ?? null,
         alert_type: input.alert_type,

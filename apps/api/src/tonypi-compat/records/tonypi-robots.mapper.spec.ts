@@ -53,4 +53,12 @@ describe('robots in TonyPi shape', () => {
   it('give a robot never heard from a null last_seen', () => {
     expect(tonypiRobotRecord(robot({ last_seen: null })).last_seen).toBeNull();
   });
+
+  it('pass on an http or https camera URL, and null for a stored one of another scheme', () => {
+    const camera = (camera_url: string | null) => tonypiRobotRecord(robot({ camera_url })).camera_url;
+    expect(camera('http://192.168.1.103:8080/?action=stream')).toBe('http://192.168.1.103:8080/?action=stream');
+    expect(camera('https://cams.example.com/tonypi_01')).toBe('https://cams.example.com/tonypi_01');
+    for (const stored of ['javascript:alert(document.cookie)', 'data:text/html,<script>1</script>', 'not a url'])
+      expect(camera(stored)).toBeNull();
+  });
 });

@@ -1,4 +1,4 @@
-import type { TonyPiRobotRecord } from '@fleet/contracts';
+import { safeCameraUrl, type TonyPiRobotRecord } from '@fleet/contracts';
 import type { Robot } from '@fleet/database';
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
@@ -14,7 +14,8 @@ export function tonypiRobotRecord(robot: Robot): TonyPiRobotRecord {
     // TonyPi left the column nullable; its default is offline.
     status: robot.status ?? 'offline',
     ip_address: robot.ip_address,
-    camera_url: robot.camera_url,
+    // The dashboard shows it as an image: a stored URL of another scheme (javascript:, data:) is not passed on.
+    camera_url: safeCameraUrl(robot.camera_url),
     battery_threshold_low: robot.battery_threshold_low,
     battery_threshold_critical: robot.battery_threshold_critical,
     temp_threshold_warning: robot.temp_threshold_warning,
