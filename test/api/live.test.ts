@@ -19,7 +19,7 @@ import {
   type EventBus,
 } from '@fleet/messaging';
 import { MetricsService } from '@fleet/platform';
-import { API_SERVERS, startApi, type TestApi } from '../support/api';
+import { ADMIN_PASSWORD, API_SERVERS, startApi, type TestApi } from '../support/api';
 import { startApp, type RunningApp } from '../support/app';
 import { DatabaseFactory } from '../support/database';
 import { eventually } from '../support/eventually';
@@ -261,6 +261,18 @@ if (missing.length > 0) {
       // Nothing said at all: the server stops waiting after 5 s.
       const mute = await LiveClient.open(liveUrl(api));
       expect(await mute.closed).toEqual({ code: 4401, reason: expect.stringMatching(/no access token/) });
+    });
+
+    it('the token of a login that has ended (signed out) is refused', async () => {
+      const login = await api.call('POST', '/api/v1/auth/login', {
+        body: { username: 'admin', password: ADMIN_PASSWORD },
+      });
+      await api.call('POST', '/api/v1/auth/logout', {
+        token: login.body.access_token,
+        body: { refresh_token: login.body.refresh_token },
+      });
+      const ended = await LiveClient.open(liveUrl(api, login.body.access_token));
+      expect(await ended.closed).toEqual({ code: 4401, reason: expect.stringMatching(/login has ended/) });
     });
 
     it('a token sent as the first message signs in, and any role may subscribe', async () => {

@@ -8,6 +8,8 @@ import type { AuthUser } from '../http/request-context';
 /** A live client's sign-in: the user as the database has it now, and when the token runs out. */
 export interface LiveSession {
   user: AuthUser;
+  /** The login the token belongs to: ending it (signing out) ends the connection too. */
+  sessionId: string;
   /** Milliseconds since the epoch; null when the token does not say. */
   expiresAt: number | null;
 }
@@ -28,13 +30,13 @@ export class LiveAuth {
   /** Throws {@link UnauthorizedError} when the token is not valid or its user may no longer sign in. */
   async verify(token: string): Promise<LiveSession> {
     const claimed = await this.tokens.verifyAccess(token);
-    const user = await this.users.current(claimed.id);
-    return { user, expiresAt: expiryOf(token) };
+    const user = await this.users.current(claimed.id, claimed.sessionId);
+    return { user, sessionId: claimed.sessionId, expiresAt: expiryOf(token) };
   }
 
-  /** Throws {@link UnauthorizedError} when `userId` was disabled or deleted since signing in. */
-  async recheck(userId: string): Promise<AuthUser> {
-    return this.users.current(userId);
+  /** Throws {@link UnauthorizedError} when the user was disabled or deleted, or its login ended, since signing in. */
+  async recheck(session: LiveSession): Promise<AuthUser> {
+    return this.users.current(session.user.id, session.sessionId);
   }
 
   /** {@link verify}, answering null instead of throwing for a token that is not valid. */

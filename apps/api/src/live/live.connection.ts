@@ -28,7 +28,7 @@ export interface LiveConnectionOptions {
 
 export interface LiveConnectionDeps {
   verify: (token: string) => Promise<LiveSession>;
-  recheck: (userId: string) => Promise<unknown>;
+  recheck: (session: LiveSession) => Promise<unknown>;
   metrics: LiveMetrics;
   logger: Logger;
   now: () => number;
@@ -116,9 +116,10 @@ export class LiveConnection {
     }
     this.alive = false;
     this.ws.ping();
-    const user = this.session?.user;
-    if (user) {
-      this.deps.recheck(user.id).catch((error: unknown) => {
+    const session = this.session;
+    if (session) {
+      const user = session.user;
+      this.deps.recheck(session).catch((error: unknown) => {
         if (error instanceof UnauthorizedError) this.close(LIVE_CLOSE.unauthorized, error.message, 'unauthorized');
         else this.deps.logger.warn({ err: error, user: user.username }, 'cannot check a live user again now');
       });

@@ -128,7 +128,7 @@ export class LiveGateway implements BeforeApplicationShutdown {
       this.wss.handleUpgrade(request, socket, head, (ws) => {
         const connection = new LiveConnection(ws, url.searchParams.get('token'), this.options, {
           verify: (token) => this.auth.verify(token),
-          recheck: (userId) => this.auth.recheck(userId),
+          recheck: (session) => this.auth.recheck(session),
           metrics: this.metrics,
           logger: this.log,
           now: () => this.clock.now().getTime(),
