@@ -579,6 +579,9 @@ if (missing.length > 0) {
         ['admin', 'robot_credential.rotate'],
         ['admin', 'robot_credential.revoke'],
       ]);
+      // Where each change came from, as for every change made over the API.
+      for (const entry of audit)
+        expect(entry).toMatchObject({ ip_address: '127.0.0.1', request_id: expect.any(String) });
       const trail = JSON.stringify(audit);
       expect(trail).not.toContain(password);
       expect(trail).not.toContain(rotated.body.password as string);

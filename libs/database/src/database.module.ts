@@ -14,6 +14,7 @@ import { AlertWebhookRepository } from './repositories/alert-webhook.repository'
 import { AlertRepository } from './repositories/alert.repository';
 import { ConnectionLogRepository } from './repositories/connection-log.repository';
 import { DeadLetterRepository } from './repositories/dead-letter.repository';
+import { RobotCredentialRepository } from './repositories/robot-credential.repository';
 import { RobotRepository } from './repositories/robot.repository';
 import { ServiceHeartbeatRepository } from './repositories/service-heartbeat.repository';
 import { SystemLogRepository } from './repositories/system-log.repository';
@@ -81,6 +82,7 @@ class DatabaseHealth {
 
 const repositories = [
   RobotRepository,
+  RobotCredentialRepository,
   UserRepository,
   AlertThresholdRepository,
   SystemLogRepository,

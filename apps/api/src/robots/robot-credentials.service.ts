@@ -72,5 +72,5 @@ export class RobotCredentialsService {
 }
 
 function by(actor: Actor) {
-  return { actor: actor.user.username, actorId: actor.user.id };
+  return { actor: actor.user.username, actorId: actor.user.id, ipAddress: actor.ip, requestId: actor.requestId };
 }

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { DatabaseModule, RobotCredentialRepository } from '@fleet/database';
+import { DatabaseModule } from '@fleet/database';
 import { MessagingModule } from '@fleet/messaging';
 import { TelemetryModule } from '@fleet/telemetry';
 import { FleetController } from './fleet.controller';
@@ -14,14 +14,7 @@ import { RobotsService } from './robots.service';
 @Module({
   imports: [DatabaseModule, MessagingModule, TelemetryModule],
   controllers: [RobotsController, RobotCredentialsController, FleetController],
-  // The credential repository is used only here and by the broker's own lookup, so it is provided here.
-  providers: [
-    RobotsService,
-    RobotHistoryService,
-    RobotCredentialsService,
-    FleetSummaryService,
-    RobotCredentialRepository,
-  ],
+  providers: [RobotsService, RobotHistoryService, RobotCredentialsService, FleetSummaryService],
   exports: [RobotsService],
 })
 export class RobotsModule {}

@@ -12,6 +12,9 @@ export interface CredentialActor {
   actor: string;
   /** The user's id when a user did it. */
   actorId?: string | null;
+  /** Where the change came from, when it came over the API. */
+  ipAddress?: string | null;
+  requestId?: string | null;
 }
 
 /**
@@ -62,6 +65,8 @@ export class RobotCredentialRepository {
         .values({
           actor: by.actor,
           actor_id: by.actorId ?? null,
+          ip_address: by.ipAddress ?? null,
+          request_id: by.requestId ?? null,
           action: replaced ? 'robot_credential.rotate' : 'robot_credential.issue',
           entity_type: 'robot_credential',
           entity_id: robotId,
@@ -89,6 +94,8 @@ export class RobotCredentialRepository {
           .values({
             actor: by.actor,
             actor_id: by.actorId ?? null,
+            ip_address: by.ipAddress ?? null,
+            request_id: by.requestId ?? null,
             action: 'robot_credential.revoke',
             entity_type: 'robot_credential',
             entity_id: robotId,
