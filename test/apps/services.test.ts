@@ -11,7 +11,7 @@ import { DatabaseFactory, embeddedTarget } from '../support/database';
 import { reportMissingServer, serverUrl, uniqueName, type ServerVariable } from '../support/servers';
 
 type Dependency =
-  'database' | 'mqtt' | 'mqtt_broker' | 'redis' | 'influxdb' | 'telemetry_store' | 'ingest' | 'alerting';
+  'database' | 'mqtt' | 'mqtt_broker' | 'redis' | 'influxdb' | 'telemetry_store' | 'ingest' | 'alerting' | 'jobs';
 
 /** Each service with the dependencies its /health must report, as it boots alone in production. */
 const SERVICES: { name: string; root: Type; uses: Dependency[] }[] = [
@@ -21,7 +21,7 @@ const SERVICES: { name: string; root: Type; uses: Dependency[] }[] = [
     uses: ['database', 'mqtt', 'mqtt_broker', 'redis', 'influxdb', 'telemetry_store', 'ingest'],
   },
   { name: 'alerting', root: AlertingModule, uses: ['database', 'mqtt', 'mqtt_broker', 'redis', 'alerting'] },
-  { name: 'jobs', root: JobsModule, uses: ['database', 'mqtt', 'mqtt_broker', 'redis'] },
+  { name: 'jobs', root: JobsModule, uses: ['database', 'mqtt', 'mqtt_broker', 'redis', 'jobs'] },
   { name: 'reports', root: ReportsModule, uses: ['database', 'influxdb', 'telemetry_store'] },
   { name: 'api', root: ApiModule, uses: ['database', 'mqtt', 'mqtt_broker', 'redis', 'influxdb', 'telemetry_store'] },
 ];
@@ -40,7 +40,7 @@ const modes: Mode[] = [
     name: 'embedded defaults',
     databaseUrl: undefined,
     env: () => ({}),
-    has: ['database', 'mqtt', 'mqtt_broker', 'telemetry_store', 'ingest', 'alerting'],
+    has: ['database', 'mqtt', 'mqtt_broker', 'telemetry_store', 'ingest', 'alerting', 'jobs'],
   },
 ];
 const missing = SERVER_VARIABLES.filter((v) => !serverUrl(v));
@@ -56,7 +56,7 @@ if (missing.length === 0) {
       TELEMETRY_STORE: 'influxdb',
       INFLUX_URL: serverUrl('INFLUX_URL') ?? '',
     }),
-    has: ['database', 'mqtt', 'redis', 'influxdb', 'ingest', 'alerting'],
+    has: ['database', 'mqtt', 'redis', 'influxdb', 'ingest', 'alerting', 'jobs'],
   });
 } else {
   for (const variable of missing) reportMissingServer(variable, 'services on real servers');
@@ -95,7 +95,7 @@ describe.each(modes)('each service boots alone on $name', (mode) => {
     expect(Object.keys(health.body.info).sort()).toEqual(expected);
     expect(Object.values(health.body.info).every((d) => d.status === 'up')).toBe(true);
     // It migrated its database on start.
-    expect(running.logs.lines().some((l) => l.msg === 'applied 9 migration(s)')).toBe(true);
+    expect(running.logs.lines().some((l) => l.msg === 'applied 10 migration(s)')).toBe(true);
 
     const live = await getJson(`${running.url}/health/live`);
     expect(live).toMatchObject({ status: 200, body: { status: 'ok' } });

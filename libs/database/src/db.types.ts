@@ -59,10 +59,25 @@ export interface JobsTable {
   items_done: Defaulted<number>;
   percent_complete: Defaulted<number>;
   last_item: NullableJson;
+  /** A {@link JobStatus}; text, as an adopted TonyPi database may hold other words in old rows. */
   status: Defaulted<string>;
   created_at: GeneratedTimestamp;
   updated_at: NullableTimestamp;
+  task_name: string | null;
+  phase: string | null;
+  estimated_duration_s: number | null;
+  /** Seconds from start to end, as the robot reported it (`elapsed_time`) or else measured. */
+  duration_s: number | null;
+  /** Why it was cancelled or failed, as the robot said. */
+  end_reason: string | null;
+  /** Robot time of the last message applied: an older one is late and changes nothing. */
+  last_message_at: NullableTimestamp;
+  /** Key of the last message applied: the same message delivered again changes nothing. */
+  last_message_key: string | null;
 }
+
+/** TonyPi's `active`, `completed`, `failed`, plus `cancelled` and `superseded` (another job started meanwhile). */
+export type JobStatus = 'active' | 'completed' | 'failed' | 'cancelled' | 'superseded';
 
 export interface AlertsTable {
   id: Generated<number>;

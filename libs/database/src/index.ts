@@ -29,7 +29,7 @@ export {
   toAlertSnapshot,
   type AlertRow,
 } from './repositories/alert-outbox';
-export type { AlertEventType, AlertSeverity, AlertStateName } from './db.types';
+export type { AlertEventType, AlertSeverity, AlertStateName, JobStatus } from './db.types';
 export { AlertWebhookRepository, type AlertWebhook } from './repositories/alert-webhook.repository';
 export {
   AlertNotificationRepository,
@@ -57,5 +57,15 @@ export {
   type NewRefreshToken,
   type RotationOutcome,
 } from './repositories/refresh-token.repository';
-export { JobRepository, type Job, type JobHistoryQuery, type JobStats } from './repositories/job.repository';
+export {
+  JOB_ROBOT_LOCK,
+  JobRepository,
+  RobotJobs,
+  type Job,
+  type JobFields,
+  type JobHistoryQuery,
+  type JobMilestoneEntry,
+  type JobStats,
+  type TrackedJob,
+} from './repositories/job.repository';
 export type { ClientAlert } from './repositories/alert.repository';

@@ -8,6 +8,7 @@ import * as defaultThresholds from './20261122010500-default-thresholds';
 import * as telemetryPoints from './20261122020000-telemetry-points';
 import * as deadLetters from './20261122020100-dead-letters';
 import * as alerting from './20261122030000-alerting';
+import * as jobsTracking from './20261201010000-jobs-tracking';
 
 /**
  * Every migration, by name. Names start with a UTC timestamp so they sort in the order they must run.
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '20261122020000-telemetry-points': telemetryPoints,
   '20261122020100-dead-letters': deadLetters,
   '20261122030000-alerting': alerting,
+  '20261201010000-jobs-tracking': jobsTracking,
 };

@@ -22,6 +22,132 @@ const COLUMNS = [
 /** A row of `jobs`. */
 export type Job = Pick<Selectable<JobsTable>, (typeof COLUMNS)[number]>;
 
+const TRACKED_COLUMNS = [
+  ...COLUMNS,
+  'task_name',
+  'phase',
+  'estimated_duration_s',
+  'duration_s',
+  'end_reason',
+  'last_message_at',
+  'last_message_key',
+] as const;
+
+/** A row of `jobs` with what the jobs service tracks besides TonyPi's columns. */
+export type TrackedJob = Pick<Selectable<JobsTable>, (typeof TRACKED_COLUMNS)[number]>;
+
+/** What the jobs service writes to a job row (`last_item` is any JSON value). */
+export interface JobFields {
+  status: string;
+  task_name: string | null;
+  phase: string | null;
+  start_time: Date;
+  end_time: Date | null;
+  items_total: number | null;
+  items_done: number;
+  percent_complete: number;
+  last_item: unknown;
+  estimated_duration_s: number | null;
+  duration_s: number | null;
+  end_reason: string | null;
+  last_message_at: Date | null;
+  last_message_key: string | null;
+}
+
+/** A job milestone for `system_logs`; logged once per job and milestone however often it is written. */
+export interface JobMilestoneEntry {
+  jobId: number;
+  robotId: string;
+  milestone: number;
+  at: Date;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+/**
+ * The advisory lock namespace (first key; the second is `hashtext(robot_id)`) under which a robot's jobs are
+ * changed, so two replicas never open two jobs for one robot, even when it has no row to lock yet.
+ */
+export const JOB_ROBOT_LOCK = 7_241_002;
+
+/** One robot's jobs inside a transaction that holds the robot's job lock. */
+export class RobotJobs {
+  constructor(
+    private readonly trx: Kysely<DB>,
+    readonly robotId: string,
+  ) {}
+
+  /**
+   * The robot's active job (the newest, should there be several), or else the one it last sent a message about;
+   * its row locked until the transaction ends.
+   */
+  async current(): Promise<TrackedJob | undefined> {
+    const active = await this.trx
+      .selectFrom('jobs')
+      .select(TRACKED_COLUMNS)
+      .where('robot_id', '=', this.robotId)
+      .where('status', '=', 'active')
+      .orderBy('start_time', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .forUpdate()
+      .executeTakeFirst();
+    return (
+      active ??
+      this.trx
+        .selectFrom('jobs')
+        .select(TRACKED_COLUMNS)
+        .where('robot_id', '=', this.robotId)
+        .orderBy('last_message_at', (ob) => ob.desc().nullsLast())
+        .orderBy('id', 'desc')
+        .limit(1)
+        .forUpdate()
+        .executeTakeFirst()
+    );
+  }
+
+  async insert(fields: JobFields, at: Date): Promise<TrackedJob> {
+    return this.trx
+      .insertInto('jobs')
+      .values({ ...row(fields), robot_id: this.robotId, created_at: at, updated_at: at })
+      .returning(TRACKED_COLUMNS)
+      .executeTakeFirstOrThrow();
+  }
+
+  async update(id: number, fields: JobFields, at: Date): Promise<TrackedJob> {
+    return this.trx
+      .updateTable('jobs')
+      .set({ ...row(fields), updated_at: at })
+      .where('id', '=', id)
+      .where('robot_id', '=', this.robotId)
+      .returning(TRACKED_COLUMNS)
+      .executeTakeFirstOrThrow();
+  }
+
+  /** Logs a milestone unless it was logged before; true when this call logged it. */
+  async logMilestone(entry: JobMilestoneEntry): Promise<boolean> {
+    const inserted = await this.trx
+      .insertInto('system_logs')
+      .values({
+        level: 'INFO',
+        category: 'job',
+        message: entry.message,
+        robot_id: this.robotId,
+        details: JSON.stringify({ job_id: entry.jobId, milestone: entry.milestone, ...entry.details }),
+        timestamp: entry.at,
+        message_key: `job:${entry.jobId}:${entry.milestone}`,
+      })
+      .onConflict((oc) => oc.column('message_key').where('message_key', 'is not', null).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return inserted !== undefined;
+  }
+}
+
+function row(fields: JobFields) {
+  return { ...fields, last_item: fields.last_item === null ? null : JSON.stringify(fields.last_item) };
+}
+
 export interface JobHistoryQuery {
   robotId?: string;
   limit?: number;
@@ -50,12 +176,27 @@ export interface JobStats {
 }
 
 /**
- * The `jobs` table, read only: what robots worked on, from TonyPi's job tracking (items done out of a target,
- * progress, status `active` | `completed` | `cancelled` | `failed`). The jobs service writes it.
+ * The `jobs` table: what robots worked on, from TonyPi's job tracking (items done out of a target, progress, status
+ * `active` | `completed` | `cancelled` | `failed` | `superseded`). The jobs service writes it through
+ * {@link JobRepository.forRobot}; everything else reads.
  */
 @Injectable()
 export class JobRepository {
   constructor(@Inject(DATABASE) private readonly db: Kysely<DB>) {}
+
+  /**
+   * Runs `work` on one robot's jobs in one transaction holding the robot's job lock: replicas and redeliveries
+   * of the robot's messages take turns.
+   *
+   * @example
+   * await jobs.forRobot('tonypi_01', async (robot) => robot.update(id, fields, now));
+   */
+  async forRobot<T>(robotId: string, work: (jobs: RobotJobs) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(${JOB_ROBOT_LOCK}, hashtext(${robotId}))`.execute(trx);
+      return work(new RobotJobs(trx, robotId));
+    });
+  }
 
   /** Jobs newest first (by creation), optionally one robot's. */
   async history(query: JobHistoryQuery = {}): Promise<Page<Job>> {

@@ -1,0 +1,229 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
+import { JOB_STREAM, TELEMETRY_STREAM, telemetryEventSchema, type LiveRecordEvent } from '@fleet/contracts';
+import { JobRepository, type JobFields, type RobotJobs, type TrackedJob } from '@fleet/database';
+import { EVENT_BUS, type EventBus, type Subscription } from '@fleet/messaging';
+import { CLOCK, HealthRegistry, LOGGER, type Clock } from '@fleet/platform';
+import { readJobMessage } from './job-message';
+import { decide, type JobEventKind, type JobMessage, type JobState, type JobStatus } from './job-state';
+
+/** The consumer group jobs replicas share: each telemetry event is read by one of them. */
+export const JOBS_GROUP = 'jobs';
+
+const BATCH_SIZE = 500;
+
+/**
+ * Follows robots' jobs from their `tonypi/job/{id}` messages, read from the telemetry stream ingest writes. Events
+ * come at least once, to whichever replica; each message is applied in its own transaction holding the robot's job
+ * lock, and a message already applied (or older than one applied) changes nothing. Job changes are announced on
+ * {@link JOB_STREAM} once committed.
+ */
+@Injectable()
+export class JobTracker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private subscription?: Subscription;
+  private failingSince?: { at: number; error: string };
+  private readonly log: Logger;
+
+  constructor(
+    @Inject(JobRepository) private readonly jobs: JobRepository,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
+    @Inject(FLEET_CONFIG) private readonly config: FleetConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(HealthRegistry) health: HealthRegistry,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'jobs' });
+    health.register({
+      name: 'jobs',
+      check: () =>
+        this.failingSince
+          ? Promise.reject(
+              new Error(
+                `job tracking failing since ${new Date(this.failingSince.at).toISOString()}: ${this.failingSince.error}`,
+              ),
+            )
+          : Promise.resolve({ group: JOBS_GROUP }),
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.subscription = this.bus.subscribe<unknown>(
+      TELEMETRY_STREAM,
+      JOBS_GROUP,
+      `${JOBS_GROUP}-${this.config.instanceId}`,
+      async (events) => {
+        try {
+          await this.track(events.map((e) => e.data));
+          this.failingSince = undefined;
+        } catch (error) {
+          this.failingSince ??= { at: Date.now(), error: (error as Error).message };
+          this.log.warn({ err: error, events: events.length }, 'cannot track job messages; retrying');
+          throw error;
+        }
+      },
+      // In memory (the all-in-one process) the stream starts empty with the process: read it from the beginning so
+      // nothing ingest publishes before this subscription exists is missed. A Redis group keeps its position.
+      { batchSize: BATCH_SIZE, from: this.config.redis.url ? 'end' : 'beginning' },
+    );
+    // Not awaited: with the event bus down the service still starts, and its health says what is down.
+    void this.subscription.ready.then(() => this.log.debug({ group: JOBS_GROUP }, 'reading job messages'));
+  }
+
+  /** Resolves once the tracker's consumer group exists: job messages published from then on are tracked. */
+  get ready(): Promise<void> {
+    return this.subscription?.ready ?? Promise.resolve();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.subscription?.close();
+  }
+
+  /**
+   * Applies the job messages among a batch of telemetry events, in order. Throws when the database fails, so the bus
+   * delivers the batch again (what was applied is recognised and skipped); a message the database refuses for
+   * good is logged and skipped, so one robot's bad data does not stop job tracking for the fleet.
+   */
+  async track(batch: readonly unknown[]): Promise<void> {
+    const announcements: LiveRecordEvent[] = [];
+    for (const item of batch) {
+      const parsed = telemetryEventSchema.safeParse(item);
+      if (!parsed.success || parsed.data.kind !== 'job') continue;
+      const message = readJobMessage(parsed.data);
+      if (!message) {
+        this.log.warn({ messageKey: parsed.data.messageKey }, 'skipping a job event whose payload does not parse');
+        continue;
+      }
+      const robotId = parsed.data.robotId;
+      try {
+        announcements.push(...(await this.apply(robotId, message)));
+      } catch (error) {
+        if (!isPermanent(error)) throw error;
+        this.log.error(
+          { err: error, robotId, messageKey: message.key },
+          'cannot apply this job message of the robot; skipped (it stays stored as telemetry)',
+        );
+      }
+    }
+    await this.announce(announcements);
+  }
+
+  /** Applies one message to the robot's jobs; returns the changes to announce once committed. */
+  private apply(robotId: string, message: JobMessage): Promise<LiveRecordEvent[]> {
+    return this.jobs.forRobot(robotId, async (robot) => {
+      const current = await robot.current();
+      const decision = decide(current && toState(current), message);
+      if (decision.kind === 'ignored') {
+        this.log.debug({ robotId, messageKey: message.key, reason: decision.reason }, 'job message changes nothing');
+        return [];
+      }
+      const now = this.clock.now();
+      const out: LiveRecordEvent[] = [];
+      if (decision.superseded && decision.superseded.id !== null) {
+        const row = await robot.update(decision.superseded.id, toFields(decision.superseded), now);
+        out.push(recordEvent('superseded', message.time, row));
+      }
+      const { job } = decision;
+      const row =
+        job.id === null ? await robot.insert(toFields(job), now) : await robot.update(job.id, toFields(job), now);
+      out.push(recordEvent(decision.event, message.time, row));
+      for (const milestone of decision.milestones) await this.logMilestone(robot, row, milestone, message.time);
+      return out;
+    });
+  }
+
+  private async logMilestone(robot: RobotJobs, job: TrackedJob, milestone: number, at: Date): Promise<void> {
+    const task = job.task_name ? ` (${job.task_name})` : '';
+    await robot.logMilestone({
+      jobId: job.id,
+      robotId: job.robot_id,
+      milestone,
+      at,
+      message: `Job ${job.id}${task} on ${job.robot_id} reached ${milestone}%`,
+      details: {
+        task_name: job.task_name,
+        percent_complete: job.percent_complete,
+        items_done: job.items_done,
+        items_total: job.items_total,
+      },
+    });
+  }
+
+  /** Never throws: the changes are committed, and failing here would only read the same messages again. */
+  private async announce(events: readonly LiveRecordEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    for (const e of events) this.log.info({ jobId: e.id, event: e.event, robotId: e.robot_id }, `job ${e.event}`);
+    try {
+      await this.bus.publish(JOB_STREAM, events);
+    } catch (error) {
+      this.log.warn({ err: error, events: events.length }, 'job changes committed but not published on the event bus');
+    }
+  }
+}
+
+function toState(row: TrackedJob): JobState {
+  return {
+    id: row.id,
+    status: row.status as JobStatus,
+    taskName: row.task_name,
+    phase: row.phase,
+    startTime: row.start_time,
+    endTime: row.end_time,
+    itemsTotal: row.items_total,
+    itemsDone: row.items_done,
+    percent: row.percent_complete,
+    lastItem: row.last_item,
+    estimatedDurationS: row.estimated_duration_s,
+    durationS: row.duration_s,
+    endReason: row.end_reason,
+    lastMessageAt: row.last_message_at,
+    lastMessageKey: row.last_message_key,
+  };
+}
+
+function toFields(job: JobState): JobFields {
+  return {
+    status: job.status,
+    task_name: job.taskName,
+    phase: job.phase,
+    start_time: job.startTime,
+    end_time: job.endTime,
+    items_total: job.itemsTotal,
+    items_done: job.itemsDone,
+    percent_complete: job.percent,
+    last_item: job.lastItem ?? null,
+    estimated_duration_s: job.estimatedDurationS,
+    duration_s: job.durationS,
+    end_reason: job.endReason,
+    last_message_at: job.lastMessageAt,
+    last_message_key: job.lastMessageKey,
+  };
+}
+
+/** The job change as the live feed reads it ({@link JOB_STREAM}): the event, when, and the job row. */
+function recordEvent(event: JobEventKind, at: Date, job: TrackedJob): LiveRecordEvent {
+  return {
+    event,
+    at: at.toISOString(),
+    robot_id: job.robot_id,
+    id: job.id,
+    job: {
+      ...job,
+      start_time: job.start_time.toISOString(),
+      end_time: job.end_time?.toISOString() ?? null,
+      created_at: job.created_at?.toISOString() ?? null,
+      updated_at: job.updated_at?.toISOString() ?? null,
+      last_message_at: job.last_message_at?.toISOString() ?? null,
+    },
+  };
+}
+
+/**
+ * Whether retrying cannot help: a programming or data error (a TypeError, SQLSTATE classes 22 data exception,
+ * 23 integrity violation, 42 syntax or undefined object). Lost connections, timeouts and deadlocks are retried.
+ */
+export function isPermanent(error: unknown): boolean {
+  if (error instanceof TypeError || error instanceof RangeError) return true;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|23|42)[0-9A-Z]{3}$/.test(code);
+}
