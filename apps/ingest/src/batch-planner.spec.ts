@@ -205,6 +205,25 @@ describe('planBatch', () => {
     });
   });
 
+  it('keeps only an http(s) camera URL, and reports any other one in the system log instead of losing it', () => {
+    const { topic, payload } = robotExample('status', {
+      robotId: 'r1',
+      payload: { ...ROBOT_PAYLOAD_EXAMPLES.status, camera_url: 'javascript:alert(1)' },
+    });
+    const plan = planBatch([buffered(0, topic, payload)], registry({ r1: 'online' }), options);
+    expect(plan.sightings.get('r1')?.camera_url).toBeUndefined();
+    expect(plan.sightings.get('r1')).toMatchObject({ status: 'online', ip_address: '192.168.149.1' });
+    expect(plan.logs).toEqual([
+      expect.objectContaining({
+        level: 'WARNING',
+        robot_id: 'r1',
+        message: expect.stringContaining('camera_url ignored') as unknown,
+        details: expect.objectContaining({ camera_url: '"javascript:alert(1)"' }) as unknown,
+      }),
+    ]);
+    expect(plan.points.length).toBeGreaterThan(0);
+  });
+
   it('logs connected when an offline robot says it is online, and disconnected when it says it goes offline', () => {
     const online = example(0, 'status', 'r1');
     const { topic, payload } = robotExample('status', {

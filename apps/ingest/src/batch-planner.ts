@@ -1,5 +1,6 @@
 import type { RobotSighting, NewDeadLetter, NewLogEntry } from '@fleet/database';
 import {
+  safeCameraUrl,
   scannedCode,
   scannedStation,
   type ItemsReply,
@@ -157,9 +158,22 @@ export function planBatch(batch: readonly BufferedMessage[], registry: RegistryV
       if (status) {
         sighting.status = status;
         const ip = text(message.data.ip_address);
-        const camera = text(message.data.camera_url);
+        const sent = message.data.camera_url;
+        const camera = safeCameraUrl(text(sent));
         if (ip) sighting.ip_address = ip.slice(0, 45);
-        if (camera) sighting.camera_url = camera.slice(0, 500);
+        if (camera) sighting.camera_url = camera;
+        else if (sent !== undefined && sent !== null && sent !== '') {
+          // Not kept as the camera (the dashboard would show it), and not lost either: an operator sees why.
+          plan.logs.push({
+            level: 'WARNING',
+            category: 'robot',
+            message: 'camera_url ignored: not an http or https URL of at most 255 characters',
+            robot_id: robotId,
+            timestamp: message.time,
+            message_key: `${key}:camera_url`,
+            details: { camera_url: JSON.stringify(sent).slice(0, 1_000), topic: storable(buffered.topic) },
+          });
+        }
       }
       plan.sightings.set(robotId, sighting);
       sightingAt.set(robotId, seenAt);

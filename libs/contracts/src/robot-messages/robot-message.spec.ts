@@ -94,23 +94,26 @@ describe('decoding what the TonyPi client publishes', () => {
     `http://192.168.149.1:8081/?action=stream&pad=${'x'.repeat(255)}`,
     42,
     { url: 'http://192.168.149.1:8081/' },
-  ])('status: an unusable camera_url %j is dropped, the rest of the message kept', (camera_url) => {
-    const message = accepted('status', `tonypi/status/${ID}`, {
-      robot_id: ID,
-      status: 'online',
-      timestamp: '2026-01-24T10:30:45.123456',
-      system_info: { cpu_percent: 23.5, memory_percent: 41.2 },
-      ip_address: '192.168.149.1',
-      camera_url,
-    });
-    expect(message.data.camera_url).toBeUndefined();
-    expect(message.data).toMatchObject({
-      status: 'online',
-      ip_address: '192.168.149.1',
-      system_info: { cpu_percent: 23.5, memory_percent: 41.2 },
-    });
-    expect(message.time).toEqual(new Date('2026-01-24T10:30:45.123Z'));
-  });
+  ])(
+    'status: an unusable camera_url %j does not cost the message; it is passed on for ingest to report',
+    (camera_url) => {
+      const message = accepted('status', `tonypi/status/${ID}`, {
+        robot_id: ID,
+        status: 'online',
+        timestamp: '2026-01-24T10:30:45.123456',
+        system_info: { cpu_percent: 23.5, memory_percent: 41.2 },
+        ip_address: '192.168.149.1',
+        camera_url,
+      });
+      expect(message.data.camera_url).toEqual(camera_url);
+      expect(message.data).toMatchObject({
+        status: 'online',
+        ip_address: '192.168.149.1',
+        system_info: { cpu_percent: 23.5, memory_percent: 41.2 },
+      });
+      expect(message.time).toEqual(new Date('2026-01-24T10:30:45.123Z'));
+    },
+  );
 
   it('status: an https camera_url, or null, is kept as sent', () => {
     const camera = (camera_url: unknown) =>

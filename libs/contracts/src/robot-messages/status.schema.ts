@@ -61,11 +61,12 @@ export const statusPayloadSchema = z.looseObject({
   system_info: systemInfoSchema.optional(),
   hardware_available: z.boolean().optional(),
   ip_address: z.string().max(100).nullish(),
-  // An unusable camera URL is dropped, not the message: the vital signs that come with it still count.
-  camera_url: cameraUrlSchema
-    .nullish()
-    .catch(undefined)
-    .describe('http or https URL of the camera stream; any other value is dropped and the rest of the message kept'),
+  // An unusable camera URL does not cost the message: the vital signs that come with it still count. Ingest keeps
+  // only an http(s) URL as the robot's camera and reports any other value in the system log.
+  camera_url: z
+    .unknown()
+    .optional()
+    .describe('http or https URL of the camera stream; any other value is reported, and the rest of the message kept'),
   snapshot_url: z.string().max(2048).nullish(),
   emergency_stopped: z.boolean().optional(),
   emergency_reason: z.string().max(1000).nullish(),
