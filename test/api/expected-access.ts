@@ -66,6 +66,27 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
   'GET /api/v1/dead-letters': 'viewer',
   'GET /api/v1/dead-letters/reasons': 'viewer',
 
+  'GET /api/v1/jobs': 'viewer',
+  'GET /api/v1/jobs/active': 'viewer',
+  'GET /api/v1/jobs/stats': 'viewer',
+  'GET /api/v1/jobs/stats/robots': 'viewer',
+  'GET /api/v1/jobs/:jobId': 'viewer',
+
+  'GET /api/v1/missions': 'viewer',
+  'POST /api/v1/missions': 'operator',
+  'GET /api/v1/missions/:missionId': 'viewer',
+  'PATCH /api/v1/missions/:missionId': 'operator',
+  'DELETE /api/v1/missions/:missionId': 'operator',
+  'POST /api/v1/missions/:missionId/assign': 'operator',
+  'POST /api/v1/missions/:missionId/unassign': 'operator',
+  'POST /api/v1/missions/:missionId/start': 'operator',
+  'POST /api/v1/missions/:missionId/complete': 'operator',
+  'POST /api/v1/missions/:missionId/fail': 'operator',
+  'POST /api/v1/missions/:missionId/cancel': 'operator',
+  'POST /api/v1/missions/:missionId/waypoints': 'operator',
+  'PATCH /api/v1/missions/:missionId/waypoints/:waypointId': 'operator',
+  'GET /api/v1/missions/:missionId/telemetry': 'viewer',
+
   // The TonyPi dashboard's routes, under /tonypi.
   'GET /tonypi/api/v1/health': 'public',
   'POST /tonypi/api/v1/auth/login': 'public',

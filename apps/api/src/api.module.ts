@@ -5,8 +5,10 @@ import { TelemetryModule } from '@fleet/telemetry';
 import { AlertsModule } from './alerts/alerts.module';
 import { AuthModule } from './auth/auth.module';
 import { HttpModule } from './http/http.module';
+import { JobsApiModule } from './jobs/jobs-api.module';
 import { LiveModule } from './live/live.module';
 import { LogsModule } from './logs/logs.module';
+import { MissionsModule } from './missions/missions.module';
 import { RobotsModule } from './robots/robots.module';
 import { TonyPiCompatModule } from './tonypi-compat/tonypi-compat.module';
 import { TonyPiCompatRecordsModule } from './tonypi-compat/records/records.module';
@@ -24,7 +26,9 @@ import { TonyPiCompatRecordsModule } from './tonypi-compat/records/records.modul
     RobotsModule,
     AlertsModule,
     LogsModule,
+    JobsApiModule,
     LiveModule,
+    MissionsModule,
     TonyPiCompatModule,
     TonyPiCompatRecordsModule,
   ],

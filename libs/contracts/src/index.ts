@@ -15,3 +15,5 @@ export * from './api/live.schema';
 export * from './api/tonypi.schema';
 export * from './api/alert-api.schema';
 export * from './api/tonypi-records.schema';
+export * from './api/mission-api.schema';
+export * from './api/job-api.schema';

@@ -18,3 +18,13 @@ export interface Page<T> {
   limit: number;
   offset: number;
 }
+
+/** The schema of a {@link Page} of `item`, for documenting list answers. */
+export function pageSchema<T extends z.ZodType>(item: T) {
+  return z.object({
+    items: z.array(item),
+    total: z.number().int(),
+    limit: z.number().int(),
+    offset: z.number().int(),
+  });
+}

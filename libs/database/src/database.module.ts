@@ -22,6 +22,7 @@ import { UserRepository } from './repositories/user.repository';
 import { AuditRepository } from './repositories/audit.repository';
 import { RefreshTokenRepository } from './repositories/refresh-token.repository';
 import { JobRepository } from './repositories/job.repository';
+import { MissionRepository } from './repositories/mission.repository';
 
 async function openDatabase(
   config: FleetConfig,
@@ -96,6 +97,7 @@ const repositories = [
   RefreshTokenRepository,
   AuditRepository,
   JobRepository,
+  MissionRepository,
 ];
 
 /**

@@ -69,3 +69,15 @@ export {
   type TrackedJob,
 } from './repositories/job.repository';
 export type { ClientAlert } from './repositories/alert.repository';
+export {
+  MissionRepository,
+  type Mission,
+  type MissionChanges,
+  type MissionDetail,
+  type MissionQuery,
+  type MissionSummary,
+  type NewMission,
+  type NewWaypoint,
+  type Waypoint,
+  type WaypointChanges,
+} from './repositories/mission.repository';

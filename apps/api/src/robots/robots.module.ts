@@ -15,6 +15,6 @@ import { RobotsService } from './robots.service';
   imports: [DatabaseModule, MessagingModule, TelemetryModule],
   controllers: [RobotsController, RobotCredentialsController, FleetController],
   providers: [RobotsService, RobotHistoryService, RobotCredentialsService, FleetSummaryService],
-  exports: [RobotsService],
+  exports: [RobotsService, RobotHistoryService],
 })
 export class RobotsModule {}

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Page } from '@fleet/contracts';
+import { NotFoundError, type Page } from '@fleet/contracts';
 import { DATABASE } from '../database.tokens';
 import type { DB, JobsTable } from '../db.types';
-import { fetchPage, pageBounds, TOTAL } from './sql-helpers';
+import { containsPattern, fetchPage, pageBounds, TOTAL } from './sql-helpers';
 
 const COLUMNS = [
   'id',
@@ -148,10 +148,89 @@ function row(fields: JobFields) {
   return { ...fields, last_item: fields.last_item === null ? null : JSON.stringify(fields.last_item) };
 }
 
+const FINISHED = ['completed', 'failed', 'cancelled'] as const;
+
+/** The select list of {@link JobTotals}, for one group of jobs. */
+function totalsColumns() {
+  const byStatus = (status: string) => sql<string>`count(*) FILTER (WHERE status = ${status})`;
+  const finished = sql`status IN (${sql.join(FINISHED)})`;
+  const duration = sql`coalesce(duration_s, extract(epoch FROM end_time - start_time))`;
+  return [
+    TOTAL,
+    byStatus('active').as('active'),
+    byStatus('completed').as('completed'),
+    byStatus('failed').as('failed'),
+    byStatus('cancelled').as('cancelled'),
+    byStatus('superseded').as('superseded'),
+    sql<string>`count(*) FILTER (WHERE ${finished})`.as('finished'),
+    sql<string>`coalesce(sum(items_done), 0)`.as('items_done'),
+    sql<string>`coalesce(sum(items_total), 0)`.as('items_total'),
+    sql<number>`coalesce(sum(${duration}) FILTER (WHERE ${finished}), 0)::float8`.as('duration'),
+    sql<number | null>`(avg(${duration}) FILTER (WHERE ${finished}))::float8`.as('average_duration'),
+  ] as const;
+}
+
+interface TotalsRow {
+  total: string;
+  active: string;
+  completed: string;
+  failed: string;
+  cancelled: string;
+  superseded: string;
+  finished: string;
+  items_done: string;
+  items_total: string;
+  duration: number;
+  average_duration: number | null;
+}
+
+function toTotals(row: TotalsRow): JobTotals {
+  return {
+    total: Number(row.total),
+    active: Number(row.active),
+    completed: Number(row.completed),
+    failed: Number(row.failed),
+    cancelled: Number(row.cancelled),
+    superseded: Number(row.superseded),
+    finished: Number(row.finished),
+    itemsDone: Number(row.items_done),
+    itemsTotal: Number(row.items_total),
+    durationSeconds: row.duration,
+    averageDurationSeconds: row.average_duration,
+  };
+}
+
 export interface JobHistoryQuery {
   robotId?: string;
   limit?: number;
   offset?: number;
+}
+
+/** Which jobs a list or totals cover: every filter given must match; the range is on `start_time`, half-open. */
+export interface JobFilter {
+  robotId?: string;
+  statuses?: readonly string[];
+  /** Text the task name contains, any case; `%`, `_` and `\` taken literally. */
+  task?: string;
+  from?: Date;
+  to?: Date;
+}
+
+/** Counts, items and durations over jobs, where a job is finished once completed, failed or cancelled. */
+export interface JobTotals {
+  total: number;
+  active: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  superseded: number;
+  finished: number;
+  itemsDone: number;
+  itemsTotal: number;
+  /** Sum of finished jobs' durations (`duration_s`, else `end_time - start_time`). */
+  durationSeconds: number;
+  /** Mean of those durations; null while no job has finished. */
+  averageDurationSeconds: number | null;
 }
 
 /** Totals over a set of jobs (one robot's, or the fleet's). */
@@ -282,5 +361,67 @@ export class JobRepository {
       averageDurationSeconds: row.average_duration,
       averagePercent: row.average_percent,
     };
+  }
+
+  /** Jobs matching the filter, newest first (by start time), with everything the jobs service tracks. */
+  async list(filter: JobFilter & { limit?: number; offset?: number } = {}): Promise<Page<TrackedJob>> {
+    const bounds = pageBounds(filter);
+    const filtered = this.filtered(filter);
+    return fetchPage(
+      bounds,
+      filtered
+        .select(TRACKED_COLUMNS)
+        .orderBy('start_time', 'desc')
+        .orderBy('id', 'desc')
+        .limit(bounds.limit)
+        .offset(bounds.offset)
+        .execute(),
+      filtered.select(TOTAL).executeTakeFirstOrThrow(),
+    );
+  }
+
+  /** One job; a {@link NotFoundError} when there is none with that id. */
+  async get(id: number): Promise<TrackedJob> {
+    const job = await this.db.selectFrom('jobs').select(TRACKED_COLUMNS).where('id', '=', id).executeTakeFirst();
+    if (!job) throw new NotFoundError('job', String(id));
+    return job;
+  }
+
+  /** Totals over the jobs matching the filter, in one query. */
+  async totals(filter: JobFilter = {}): Promise<JobTotals & { robots: number }> {
+    const row = await this.filtered(filter)
+      .select([...totalsColumns(), sql<string>`count(DISTINCT robot_id)`.as('robots')])
+      .executeTakeFirstOrThrow();
+    return { robots: Number(row.robots), ...toTotals(row) };
+  }
+
+  /** {@link totals} per robot, for the robots with a job matching the filter, by robot id. */
+  async totalsByRobot(
+    filter: JobFilter & { limit?: number; offset?: number } = {},
+  ): Promise<Page<JobTotals & { robotId: string }>> {
+    const bounds = pageBounds(filter);
+    const filtered = this.filtered(filter);
+    const page = await fetchPage(
+      bounds,
+      filtered
+        .select(['robot_id', ...totalsColumns()])
+        .groupBy('robot_id')
+        .orderBy('robot_id')
+        .limit(bounds.limit)
+        .offset(bounds.offset)
+        .execute(),
+      filtered.select(sql<string>`count(DISTINCT robot_id)`.as('total')).executeTakeFirstOrThrow(),
+    );
+    return { ...page, items: page.items.map((row) => ({ robotId: row.robot_id, ...toTotals(row) })) };
+  }
+
+  private filtered(filter: JobFilter) {
+    let q = this.db.selectFrom('jobs');
+    if (filter.robotId !== undefined) q = q.where('robot_id', '=', filter.robotId);
+    if (filter.statuses !== undefined && filter.statuses.length > 0) q = q.where('status', 'in', filter.statuses);
+    if (filter.task !== undefined) q = q.where('task_name', 'ilike', containsPattern(filter.task));
+    if (filter.from !== undefined) q = q.where('start_time', '>=', filter.from);
+    if (filter.to !== undefined) q = q.where('start_time', '<', filter.to);
+    return q;
   }
 }
