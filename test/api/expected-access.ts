@@ -26,6 +26,14 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
 
   'GET /api/v1/audit': 'admin',
 
+  'POST /api/v1/commands': 'operator',
+  'GET /api/v1/commands': 'viewer',
+  'GET /api/v1/commands/:commandId': 'viewer',
+  'POST /api/v1/commands/:commandId/cancel': 'operator',
+  'POST /api/v1/robots/:robotId/emergency-stop': 'operator',
+  'POST /api/v1/robots/:robotId/resume': 'operator',
+  'POST /api/v1/emergency-stop': 'operator',
+
   'GET /api/v1/robots': 'viewer',
   'POST /api/v1/robots': 'admin',
   'GET /api/v1/robots/:robotId': 'viewer',

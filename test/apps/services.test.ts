@@ -95,7 +95,7 @@ describe.each(modes)('each service boots alone on $name', (mode) => {
     expect(Object.keys(health.body.info).sort()).toEqual(expected);
     expect(Object.values(health.body.info).every((d) => d.status === 'up')).toBe(true);
     // It migrated its database on start.
-    expect(running.logs.lines().some((l) => l.msg === 'applied 10 migration(s)')).toBe(true);
+    expect(running.logs.lines().some((l) => l.msg === 'applied 11 migration(s)')).toBe(true);
 
     const live = await getJson(`${running.url}/health/live`);
     expect(live).toMatchObject({ status: 200, body: { status: 'ok' } });

@@ -1,7 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import type { Kysely } from 'kysely';
 import { IngestModule } from '@apps/ingest/src/ingest.module';
-import { JobTracker } from '@apps/jobs/src/job.tracker';
+import { TelemetryReader } from '@apps/jobs/src/telemetry.reader';
 import { JobsModule } from '@apps/jobs/src/jobs.module';
 import {
   JOB_STREAM,
@@ -71,7 +71,7 @@ if (missing.length > 0) {
         INGEST_BUFFER_DIR: buffer.path,
       };
       apps.push(await startApp(JobsModule, 'jobs', env));
-      await apps[0].app.get(JobTracker).ready;
+      await apps[0].app.get(TelemetryReader).ready;
       apps.push(await startApp(IngestModule, 'ingest', env));
       const db: Kysely<DB> = apps[0].app.get(DATABASE);
       const bus: EventBus = apps[0].app.get(EVENT_BUS);

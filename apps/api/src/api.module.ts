@@ -4,6 +4,7 @@ import { MessagingModule } from '@fleet/messaging';
 import { TelemetryModule } from '@fleet/telemetry';
 import { AlertsModule } from './alerts/alerts.module';
 import { AuthModule } from './auth/auth.module';
+import { CommandsModule } from './commands/commands.module';
 import { HttpModule } from './http/http.module';
 import { JobsApiModule } from './jobs/jobs-api.module';
 import { LiveModule } from './live/live.module';
@@ -27,6 +28,7 @@ import { TonyPiCompatRecordsModule } from './tonypi-compat/records/records.modul
     AlertsModule,
     LogsModule,
     JobsApiModule,
+    CommandsModule,
     LiveModule,
     MissionsModule,
     TonyPiCompatModule,

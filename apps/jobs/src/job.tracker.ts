@@ -1,82 +1,30 @@
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
-import { JOB_STREAM, TELEMETRY_STREAM, telemetryEventSchema, type LiveRecordEvent } from '@fleet/contracts';
+import { JOB_STREAM, type LiveRecordEvent, type TelemetryEvent } from '@fleet/contracts';
 import { JobRepository, type JobFields, type RobotJobs, type TrackedJob } from '@fleet/database';
-import { EVENT_BUS, type EventBus, type Subscription } from '@fleet/messaging';
-import { CLOCK, HealthRegistry, LOGGER, type Clock } from '@fleet/platform';
+import { EVENT_BUS, type EventBus } from '@fleet/messaging';
+import { CLOCK, LOGGER, type Clock } from '@fleet/platform';
 import { readJobMessage } from './job-message';
+import { isPermanent } from './permanent-error';
 import { decide, type JobEventKind, type JobMessage, type JobState, type JobStatus } from './job-state';
 
-/** The consumer group jobs replicas share: each telemetry event is read by one of them. */
-export const JOBS_GROUP = 'jobs';
-
-const BATCH_SIZE = 500;
-
 /**
- * Follows robots' jobs from their `tonypi/job/{id}` messages, read from the telemetry stream ingest writes. Events
- * come at least once, to whichever replica; each message is applied in its own transaction holding the robot's job
- * lock, and a message already applied (or older than one applied) changes nothing. Job changes are announced on
+ * Follows robots' jobs from their `tonypi/job/{id}` messages (read from the telemetry stream by the
+ * {@link TelemetryReader}). Each message is applied in its own transaction holding the robot's job lock, and a
+ * message already applied (or older than one applied) changes nothing. Job changes are announced on
  * {@link JOB_STREAM} once committed.
  */
 @Injectable()
-export class JobTracker implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private subscription?: Subscription;
-  private failingSince?: { at: number; error: string };
+export class JobTracker {
   private readonly log: Logger;
 
   constructor(
     @Inject(JobRepository) private readonly jobs: JobRepository,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
-    @Inject(FLEET_CONFIG) private readonly config: FleetConfig,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(HealthRegistry) health: HealthRegistry,
     @Inject(LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'jobs' });
-    health.register({
-      name: 'jobs',
-      check: () =>
-        this.failingSince
-          ? Promise.reject(
-              new Error(
-                `job tracking failing since ${new Date(this.failingSince.at).toISOString()}: ${this.failingSince.error}`,
-              ),
-            )
-          : Promise.resolve({ group: JOBS_GROUP }),
-    });
-  }
-
-  onApplicationBootstrap(): void {
-    this.subscription = this.bus.subscribe<unknown>(
-      TELEMETRY_STREAM,
-      JOBS_GROUP,
-      `${JOBS_GROUP}-${this.config.instanceId}`,
-      async (events) => {
-        try {
-          await this.track(events.map((e) => e.data));
-          this.failingSince = undefined;
-        } catch (error) {
-          this.failingSince ??= { at: Date.now(), error: (error as Error).message };
-          this.log.warn({ err: error, events: events.length }, 'cannot track job messages; retrying');
-          throw error;
-        }
-      },
-      // In memory (the all-in-one process) the stream starts empty with the process: read it from the beginning so
-      // nothing ingest publishes before this subscription exists is missed. A Redis group keeps its position.
-      { batchSize: BATCH_SIZE, from: this.config.redis.url ? 'end' : 'beginning' },
-    );
-    // Not awaited: with the event bus down the service still starts, and its health says what is down.
-    void this.subscription.ready.then(() => this.log.debug({ group: JOBS_GROUP }, 'reading job messages'));
-  }
-
-  /** Resolves once the tracker's consumer group exists: job messages published from then on are tracked. */
-  get ready(): Promise<void> {
-    return this.subscription?.ready ?? Promise.resolve();
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.subscription?.close();
   }
 
   /**
@@ -84,17 +32,15 @@ export class JobTracker implements OnApplicationBootstrap, BeforeApplicationShut
    * delivers the batch again (what was applied is recognised and skipped); a message the database refuses for
    * good is logged and skipped, so one robot's bad data does not stop job tracking for the fleet.
    */
-  async track(batch: readonly unknown[]): Promise<void> {
+  async track(batch: readonly TelemetryEvent[]): Promise<void> {
     const announcements: LiveRecordEvent[] = [];
-    for (const item of batch) {
-      const parsed = telemetryEventSchema.safeParse(item);
-      if (!parsed.success || parsed.data.kind !== 'job') continue;
-      const message = readJobMessage(parsed.data);
+    for (const event of batch) {
+      const message = readJobMessage(event);
       if (!message) {
-        this.log.warn({ messageKey: parsed.data.messageKey }, 'skipping a job event whose payload does not parse');
+        this.log.warn({ messageKey: event.messageKey }, 'skipping a job event whose payload does not parse');
         continue;
       }
-      const robotId = parsed.data.robotId;
+      const robotId = event.robotId;
       try {
         announcements.push(...(await this.apply(robotId, message)));
       } catch (error) {
@@ -216,14 +162,4 @@ function recordEvent(event: JobEventKind, at: Date, job: TrackedJob): LiveRecord
       last_message_at: job.last_message_at?.toISOString() ?? null,
     },
   };
-}
-
-/**
- * Whether retrying cannot help: a programming or data error (a TypeError, SQLSTATE classes 22 data exception,
- * 23 integrity violation, 42 syntax or undefined object). Lost connections, timeouts and deadlocks are retried.
- */
-export function isPermanent(error: unknown): boolean {
-  if (error instanceof TypeError || error instanceof RangeError) return true;
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^(22|23|42)[0-9A-Z]{3}$/.test(code);
 }

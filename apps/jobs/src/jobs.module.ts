@@ -1,13 +1,17 @@
 import { Module } from '@nestjs/common';
 import { DatabaseModule } from '@fleet/database';
 import { MessagingModule } from '@fleet/messaging';
+import { CommandAnswers } from './commands/command-answers';
+import { CommandDispatcher } from './commands/command.dispatcher';
+import { CommandMetrics } from './commands/command.metrics';
 import { JobTracker } from './job.tracker';
+import { TelemetryReader } from './telemetry.reader';
 
 /**
- * Tracks jobs, missions and commands sent to robots with their acknowledgements.
+ * Tracks robots' jobs, and delivers commands to robots with their acknowledgements.
  */
 @Module({
   imports: [DatabaseModule, MessagingModule],
-  providers: [JobTracker],
+  providers: [JobTracker, CommandMetrics, CommandAnswers, CommandDispatcher, TelemetryReader],
 })
 export class JobsModule {}

@@ -80,6 +80,12 @@ export const envSchema = z.object({
   ALERT_WEBHOOK_MAX_ATTEMPTS: int(10, 1, 100),
   ALERT_WEBHOOK_ALLOWED_HOSTS: str(''),
 
+  COMMAND_TIMEOUT_S: int(10, 1, 3_600),
+  COMMAND_RETRIES: int(2, 0, 10),
+  COMMAND_OFFLINE: oneOf(['reject', 'wait'], 'reject'),
+  COMMAND_OFFLINE_WAIT_S: int(300, 1, 86_400),
+  COMMAND_CHECK_INTERVAL_MS: int(500, 50, 60_000),
+
   JWT_SECRET: z.preprocess(
     (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
     z.string().min(32, 'expected at least 32 characters (e.g. openssl rand -base64 48)').optional(),
@@ -191,6 +197,21 @@ export function toConfig(env: Env) {
       webhookAllowedHosts: env.ALERT_WEBHOOK_ALLOWED_HOSTS.split(',')
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),
+    },
+    commands: {
+      /** How long a robot has to answer a command when the command does not say. */
+      timeoutS: env.COMMAND_TIMEOUT_S,
+      /**
+       * Resends to a robot that did not answer, when the command does not say; only for commands that are safe to
+       * receive twice (stop, resume, emergency stop, status and battery requests). Others are sent once.
+       */
+      retries: env.COMMAND_RETRIES,
+      /** A command for an offline robot: `reject` refuses it (409); `wait` holds it until the robot connects. */
+      offline: env.COMMAND_OFFLINE,
+      /** With `wait`, how long a command is held for an offline robot before it times out. */
+      offlineWaitMs: env.COMMAND_OFFLINE_WAIT_S * 1000,
+      /** How often due sends, resends and timeouts are looked for. */
+      checkIntervalMs: env.COMMAND_CHECK_INTERVAL_MS,
     },
     auth: {
       /** Unset: a random secret is generated once and kept in `dataDir` (one process; replicas must share one). */

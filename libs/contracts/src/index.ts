@@ -17,3 +17,4 @@ export * from './api/alert-api.schema';
 export * from './api/tonypi-records.schema';
 export * from './api/mission-api.schema';
 export * from './api/job-api.schema';
+export * from './api/command-api.schema';

@@ -21,6 +21,7 @@ import { SystemLogRepository } from './repositories/system-log.repository';
 import { UserRepository } from './repositories/user.repository';
 import { AuditRepository } from './repositories/audit.repository';
 import { RefreshTokenRepository } from './repositories/refresh-token.repository';
+import { CommandRepository } from './repositories/command.repository';
 import { JobRepository } from './repositories/job.repository';
 import { MissionRepository } from './repositories/mission.repository';
 
@@ -98,6 +99,7 @@ const repositories = [
   AuditRepository,
   JobRepository,
   MissionRepository,
+  CommandRepository,
 ];
 
 /**

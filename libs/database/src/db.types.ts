@@ -148,7 +148,7 @@ export interface SystemLogsTable {
 // ---- Tables Fleet adds for what the other systems it replaces need ----
 
 export type CommandStatus = 'created' | 'sent' | 'completed' | 'partial' | 'failed' | 'timed_out' | 'cancelled';
-export type CommandResultStatus = 'pending' | 'ack_success' | 'ack_error' | 'timed_out' | 'cancelled';
+export type CommandResultStatus = 'waiting' | 'pending' | 'ack_success' | 'ack_error' | 'timed_out' | 'cancelled';
 
 export interface CommandsTable {
   id: GeneratedUuid;
@@ -179,6 +179,7 @@ export interface CommandResultsTable {
   attempts: Defaulted<number>;
   sent_at: NullableTimestamp;
   responded_at: NullableTimestamp;
+  deadline_at: NullableTimestamp;
 }
 
 export type ConnectionEvent = 'connected' | 'disconnected' | 'timeout';

@@ -70,6 +70,20 @@ export {
 } from './repositories/job.repository';
 export type { ClientAlert } from './repositories/alert.repository';
 export {
+  CommandDelivery,
+  CommandRepository,
+  commandEvent,
+  commandView,
+  type CommandAnswer,
+  type CommandChange,
+  type CommandRecord,
+  type CommandResultRow,
+  type CommandRow,
+  type CreatedCommand,
+  type DueResult,
+  type NewCommand,
+} from './repositories/command.repository';
+export {
   MissionRepository,
   type Mission,
   type MissionChanges,

@@ -83,6 +83,22 @@ export class MqttConnection {
   }
 
   /**
+   * Publishes `payload` as JSON at QoS 1 and resolves once the broker acknowledged it; rejects after `timeoutMs`
+   * (while the broker is away mqtt.js would otherwise hold the message and the caller without end).
+   */
+  async publishJson(name: string, payload: unknown, timeoutMs = 5_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the broker did not acknowledge within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.client.publishAsync(this.topic(name), JSON.stringify(payload), { qos: 1 }), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
    * Calls `handler` for each received message, its topic without the prefix. Every log line written while it
    * runs carries a `messageId` and the topic; an error it throws is logged, never lost, and never stops the next.
    */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { COMMANDS_ALLOWED_WHILE_STOPPED } from '@fleet/contracts';
 import type { SimulatedRobot } from './simulated-robot';
 import type { CommandResponse, LegacyJobProgress, SimulatedMessage } from './tonypi-payloads';
 
@@ -20,7 +21,6 @@ export function commandTopics(robotId: string): string[] {
   ];
 }
 
-const ALLOWED_WHILE_STOPPED = new Set(['resume', 'status_request', 'battery_request']);
 
 /**
  * Answers a command as the TonyPi client does: on `tonypi/commands/response` (and, for an emergency stop, also on
@@ -76,7 +76,7 @@ export function respondToCommand(
     };
   }
 
-  if (robot.emergencyStopped && !ALLOWED_WHILE_STOPPED.has(type)) {
+  if (robot.emergencyStopped && !COMMANDS_ALLOWED_WHILE_STOPPED.includes(type)) {
     return {
       messages: [
         reply({

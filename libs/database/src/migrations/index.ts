@@ -9,6 +9,7 @@ import * as telemetryPoints from './20261122020000-telemetry-points';
 import * as deadLetters from './20261122020100-dead-letters';
 import * as alerting from './20261122030000-alerting';
 import * as jobsTracking from './20261201010000-jobs-tracking';
+import * as commandDelivery from './20261202010000-command-delivery';
 
 /**
  * Every migration, by name. Names start with a UTC timestamp so they sort in the order they must run.
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '20261122020100-dead-letters': deadLetters,
   '20261122030000-alerting': alerting,
   '20261201010000-jobs-tracking': jobsTracking,
+  '20261202010000-command-delivery': commandDelivery,
 };

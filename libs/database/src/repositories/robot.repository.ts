@@ -143,6 +143,30 @@ export class RobotRepository {
     return this.update(robotId, { is_active: false, status: 'offline' });
   }
 
+  /** The status of each active robot, or of those among `robotIds`; robots not registered or deleted are left out. */
+  async statuses(robotIds?: readonly string[]): Promise<{ robot_id: string; status: RobotStatus }[]> {
+    if (robotIds?.length === 0) return [];
+    let query = this.db.selectFrom('robots').select(['robot_id', 'status']).where('is_active', '=', true);
+    if (robotIds) query = query.where('robot_id', 'in', robotIds);
+    const rows = await query.orderBy('robot_id').execute();
+    return rows.map((r) => ({ robot_id: r.robot_id, status: r.status as RobotStatus }));
+  }
+
+  /**
+   * Sets the status a robot acknowledged outside its status messages (an emergency stop, a resume). Returns
+   * whether the robot is registered and active.
+   */
+  async setStatus(robotId: string, status: RobotStatus): Promise<boolean> {
+    const row = await this.db
+      .updateTable('robots')
+      .set({ status, updated_at: new Date() })
+      .where('robot_id', '=', robotId)
+      .where('is_active', '=', true)
+      .returning('robot_id')
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /**
    * Records that a robot was heard from, registering it on first contact. A late or redelivered message (older
    * than what the robot last said) changes nothing: `last_seen` never moves backwards and an older status, IP or

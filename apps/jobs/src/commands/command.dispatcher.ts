@@ -1,0 +1,231 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
+import {
+  BROADCAST,
+  COMMAND_REQUEST_STREAM,
+  COMMAND_STREAM,
+  FINAL_COMMAND_STATUSES,
+  type LiveRecordEvent,
+} from '@fleet/contracts';
+import {
+  commandEvent,
+  CommandRepository,
+  type CommandChange,
+  type CommandDelivery,
+  type CommandRow,
+  type CreatedCommand,
+  type DueResult,
+} from '@fleet/database';
+import { EVENT_BUS, MQTT_CONNECTION, type EventBus, type MqttConnection, type Subscription } from '@fleet/messaging';
+import { CLOCK, HealthRegistry, LOGGER, type Clock } from '@fleet/platform';
+import { commandTopic, nextStep, outboundMessage } from './command-delivery';
+import { CommandMetrics } from './command.metrics';
+
+/**
+ * Whether a command stored but never published is too old to send: one not published within its timeout (the jobs
+ * service or the broker was away) is given up rather than executed late. An emergency stop is always sent.
+ */
+function tooLate(command: CreatedCommand, now: Date): boolean {
+  return command.type !== 'emergency_stop' && now.getTime() - command.created_at.getTime() > command.timeout_s * 1000;
+}
+
+/** Results looked at per round; a round that finds this many is followed by another at once. */
+const BATCH = 200;
+
+/**
+ * Publishes the commands the API stores, resends them to robots that did not answer in time, and gives up on
+ * those that stay silent or offline. Every replica runs it: each round claims due rows with `FOR UPDATE SKIP
+ * LOCKED`, so none is sent twice by two replicas. It looks every `COMMAND_CHECK_INTERVAL_MS`, and at once when
+ * the API announces a new command on {@link COMMAND_REQUEST_STREAM}.
+ *
+ * Delivery is at least once: a message published in a round whose transaction then fails is published again.
+ */
+@Injectable()
+export class CommandDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private subscription?: Subscription;
+  private running?: Promise<void>;
+  private again = false;
+  private stopped = false;
+  private failingSince?: { at: number; error: string };
+  private readonly log: Logger;
+
+  constructor(
+    @Inject(CommandRepository) private readonly commands: CommandRepository,
+    @Inject(MQTT_CONNECTION) private readonly mqtt: MqttConnection,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
+    @Inject(FLEET_CONFIG) private readonly config: FleetConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CommandMetrics) private readonly metrics: CommandMetrics,
+    @Inject(HealthRegistry) health: HealthRegistry,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.log = logger.child({ component: 'commands' });
+    health.register({
+      name: 'commands',
+      check: () =>
+        this.failingSince
+          ? Promise.reject(
+              new Error(
+                `command delivery failing since ${new Date(this.failingSince.at).toISOString()}: ${this.failingSince.error}`,
+              ),
+            )
+          : Promise.resolve({ checkIntervalMs: this.config.commands.checkIntervalMs }),
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.subscription = this.bus.subscribe<unknown>(
+      COMMAND_REQUEST_STREAM,
+      'command-dispatch',
+      `command-dispatch-${this.config.instanceId}`,
+      () => {
+        this.kick();
+        return Promise.resolve();
+      },
+      { from: 'end' },
+    );
+    this.timer = setInterval(() => this.kick(), this.config.commands.checkIntervalMs);
+    this.timer.unref();
+    this.kick();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.subscription?.close();
+    await this.running;
+  }
+
+  /** Runs a round now, or right after the one running. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.rounds().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  /** Resolves when no round is running (tests). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async rounds(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        const handled = await this.round();
+        this.failingSince = undefined;
+        if (handled >= BATCH) this.again = true;
+      } catch (error) {
+        this.failingSince ??= { at: Date.now(), error: (error as Error).message };
+        this.log.warn({ err: error }, 'command delivery round failed; trying again shortly');
+        return;
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  /** One round: returns how many commands and results it looked at. */
+  async round(): Promise<number> {
+    const now = this.clock.now();
+    let handled = 0;
+    const changes = await this.commands.deliver(now, BATCH, async (due, delivery) => {
+      handled = due.created.length + due.results.length;
+      for (const command of due.created) await this.publishNew(command, delivery, now);
+      for (const result of due.results) await this.follow(result, delivery, now);
+      return delivery.settle(now);
+    });
+    await this.announce(changes, now);
+    return handled;
+  }
+
+  /** A command stored but not published yet: out on the broadcast topic once, or to each target robot. */
+  private async publishNew(command: CreatedCommand, delivery: CommandDelivery, now: Date): Promise<void> {
+    const deadlineAt = new Date(now.getTime() + command.timeout_s * 1000);
+    const pending = command.results.filter((r) => r.status === 'pending');
+    delivery.touch(command.id);
+    if (tooLate(command, now)) {
+      // The jobs service was away: a move executed minutes after it was asked for could hurt someone.
+      for (const r of pending) {
+        await delivery.timedOut(command.id, r.robot_id, `not sent: still unpublished after ${command.timeout_s} s`);
+      }
+      return;
+    }
+    if (command.broadcast) {
+      if (!(await this.publish(command, BROADCAST, now, 'first'))) return;
+      await delivery.broadcast(command.id, now);
+      for (const r of pending) await delivery.sent(command.id, r.robot_id, now, deadlineAt);
+    } else {
+      for (const r of pending) {
+        if (await this.publish(command, r.robot_id, now, 'first')) {
+          await delivery.sent(command.id, r.robot_id, now, deadlineAt);
+        }
+      }
+    }
+    // Targets not reached now (a failed publish, a robot that is offline) are due and taken up by later rounds.
+  }
+
+  /** A result that is due: send (again), or give up. */
+  private async follow(result: DueResult, delivery: CommandDelivery, now: Date): Promise<void> {
+    const step = nextStep(result, now);
+    if (step.kind === 'time_out') {
+      await delivery.timedOut(result.command_id, result.robot_id, step.message);
+      return;
+    }
+    if (step.kind !== 'send') return;
+    const command = { id: result.command_id, type: result.type, parameters: result.parameters };
+    if (await this.publish(command, result.robot_id, now, result.attempts > 0 ? 'retry' : 'first')) {
+      await delivery.sent(result.command_id, result.robot_id, now, step.deadlineAt);
+    }
+  }
+
+  /** Publishes at QoS 1; false when the broker did not take it (the result stays due and is tried again). */
+  private async publish(
+    command: Pick<CommandRow, 'id' | 'type' | 'parameters'>,
+    robotId: string,
+    now: Date,
+    attempt: 'first' | 'retry',
+  ): Promise<boolean> {
+    const topic = commandTopic(command.type, robotId);
+    try {
+      await this.mqtt.publishJson(topic, outboundMessage(command, now));
+      this.metrics.published.inc({ type: command.type, attempt });
+      this.log.debug({ commandId: command.id, topic }, 'command published');
+      return true;
+    } catch (error) {
+      this.metrics.publishFailures.inc();
+      this.log.warn({ err: error, commandId: command.id, topic }, 'cannot publish the command; trying again');
+      return false;
+    }
+  }
+
+  /** Never throws: the changes are committed, and failing here would only deliver again. */
+  private async announce(changes: readonly CommandChange[], now: Date): Promise<void> {
+    if (changes.length === 0) return;
+    const events: LiveRecordEvent[] = changes.map((c) => commandEvent(c, now));
+    for (const c of changes) countSettled(this.metrics, c);
+    for (const c of changes) {
+      this.log.info(
+        { commandId: c.command.id, type: c.command.type, status: c.command.status, attempts: c.command.attempts },
+        `command ${c.command.status}`,
+      );
+    }
+    try {
+      await this.bus.publish(COMMAND_STREAM, events);
+    } catch (error) {
+      this.log.warn({ err: error, events: events.length }, 'command changes committed but not published');
+    }
+  }
+}
+
+/** Counts a command that reached its final status, and its robots' final results. */
+export function countSettled(metrics: CommandMetrics, change: CommandChange): void {
+  if (!FINAL_COMMAND_STATUSES.includes(change.command.status)) return;
+  metrics.settled.inc({ status: change.command.status });
+  for (const r of change.results) metrics.results.inc({ status: r.status });
+}

@@ -1,0 +1,415 @@
+import type { MqttClient } from 'mqtt';
+import { IngestModule } from '@apps/ingest/src/ingest.module';
+import { JobsModule } from '@apps/jobs/src/jobs.module';
+import { TelemetryReader } from '@apps/jobs/src/telemetry.reader';
+import { naiveIsoTimestamp } from '@fleet/contracts';
+import { API_SERVERS, startApi, type TestApi } from '../support/api';
+import { startApp, type RunningApp } from '../support/app';
+import { DatabaseFactory } from '../support/database';
+import { eventually } from '../support/eventually';
+import { robotClient } from '../support/mqtt';
+import { reportMissingServer, serverUrl, uniqueName } from '../support/servers';
+import { tempDir } from '../support/temp-dir';
+
+const missing = API_SERVERS.filter((v) => !serverUrl(v));
+
+/** A robot on Mosquitto: what it received, and a way to answer as the TonyPi client does. */
+interface FakeRobot {
+  id: string;
+  client: MqttClient;
+  received: { topic: string; message: Record<string, any> }[];
+  publish(topic: string, payload: Record<string, unknown>): Promise<void>;
+}
+
+/** The API, ingest and jobs as production runs them, meeting on Mosquitto, Redis and Postgres. */
+interface Stack {
+  api: TestApi;
+  services: RunningApp[];
+  robots: FakeRobot[];
+  operator: string;
+  admin: string;
+  /** A registered robot, online (its status message went through ingest) unless `online` is false. */
+  robot(options?: {
+    online?: boolean;
+    answer?: (robot: FakeRobot, topic: string, message: any) => unknown;
+  }): Promise<FakeRobot>;
+  close(): Promise<void>;
+}
+
+async function startStack(factory: DatabaseFactory, env: Record<string, string> = {}): Promise<Stack> {
+  const buffer = await tempDir('fleet-commands');
+  const api = await startApi(factory, { COMMAND_CHECK_INTERVAL_MS: '100', ...env });
+  const shared = {
+    DATABASE_URL: api.database.url,
+    MQTT_URL: serverUrl('MQTT_URL') as string,
+    MQTT_TOPIC_PREFIX: api.prefix,
+    REDIS_URL: serverUrl('REDIS_URL') as string,
+    REDIS_KEY_PREFIX: `${api.prefix}:`,
+    COMMAND_CHECK_INTERVAL_MS: '100',
+    ...env,
+  };
+  const services = [await startApp(JobsModule, 'jobs', shared)];
+  await services[0].app.get(TelemetryReader).ready;
+  services.push(await startApp(IngestModule, 'ingest', { ...shared, INGEST_BUFFER_DIR: buffer.path }));
+  const [operator, admin] = await Promise.all([api.tokenFor('operator'), api.tokenFor('admin')]);
+  const robots: FakeRobot[] = [];
+  const topic = (name: string) => `${api.prefix}/${name}`;
+
+  return {
+    api,
+    services,
+    robots,
+    operator,
+    admin,
+    async robot(options = {}) {
+      const id = uniqueName('tonypi').slice(0, 40);
+      const created = await api.call('POST', '/api/v1/robots', { token: admin, body: { robot_id: id } });
+      expect(created.status).toBe(201);
+      const client = await robotClient(serverUrl('MQTT_URL') as string, id);
+      const robot: FakeRobot = {
+        id,
+        client,
+        received: [],
+        publish: async (name, payload) => {
+          await client.publishAsync(topic(name), JSON.stringify(payload), { qos: 1 });
+        },
+      };
+      robots.push(robot);
+      client.on('message', (received, payload) => {
+        const message = JSON.parse(payload.toString()) as Record<string, any>;
+        const name = received.slice(api.prefix.length + 1);
+        robot.received.push({ topic: name, message });
+        void options.answer?.(robot, name, message);
+      });
+      for (const t of [`tonypi/commands/${id}`, 'tonypi/commands/broadcast', `tonypi/emergency_stop/${id}`]) {
+        await client.subscribeAsync(topic(t), { qos: 1 });
+      }
+      if (options.online !== false) await goOnline(robot);
+      return robot;
+    },
+    async close() {
+      for (const r of robots) await r.client.endAsync(true);
+      for (const s of services.reverse()) await s.close();
+      await api.close();
+      await buffer.remove();
+    },
+  };
+
+  async function goOnline(robot: FakeRobot): Promise<void> {
+    await robot.publish(`tonypi/status/${robot.id}`, {
+      robot_id: robot.id,
+      status: 'online',
+      timestamp: naiveIsoTimestamp(new Date()),
+    });
+    await eventually(async () => {
+      const row = await api.db
+        .selectFrom('robots')
+        .select('status')
+        .where('robot_id', '=', robot.id)
+        .executeTakeFirst();
+      expect(row?.status).toBe('online');
+    });
+  }
+}
+
+/** Answers as the TonyPi client does: on `tonypi/commands/response`, the command's id as `command_id`. */
+function answer(robot: FakeRobot, message: any, fields: Record<string, unknown>): Promise<void> {
+  return robot.publish('tonypi/commands/response', {
+    robot_id: robot.id,
+    command_id: message.id,
+    timestamp: naiveIsoTimestamp(new Date()),
+    ...fields,
+  });
+}
+
+/** The TonyPi client's emergency-stop and resume handling, and a success for anything else. */
+async function tonypiClient(robot: FakeRobot, topic: string, message: any): Promise<void> {
+  if (topic.startsWith('tonypi/emergency_stop/')) {
+    const ack = {
+      robot_id: robot.id,
+      command_id: message.id,
+      type: 'emergency_stop',
+      success: true,
+      message: `Emergency stop activated: ${message.reason}`,
+      reason: message.reason,
+      state: { emergency_stopped: true, motors_stopped: true },
+      timestamp: naiveIsoTimestamp(new Date()),
+    };
+    await robot.publish('tonypi/emergency_stop/response', ack);
+    await robot.publish('tonypi/commands/response', ack);
+  } else if (message.type === 'resume') {
+    await answer(robot, message, { type: 'resume', success: true, state: { emergency_stopped: false, ready: true } });
+  } else {
+    await answer(robot, message, { success: true, message: 'done', data: { battery_level: 80 } });
+  }
+}
+
+if (missing.length > 0) {
+  reportMissingServer(missing[0], 'commands');
+} else {
+  let factory: DatabaseFactory;
+  beforeAll(() => {
+    factory = new DatabaseFactory({ name: 'postgres', adminUrl: serverUrl('DATABASE_URL') as string });
+  });
+  afterAll(async () => {
+    await factory.dispose();
+  });
+
+  describe('commands to robots over MQTT, through the API and the jobs service', () => {
+    let stack: Stack;
+    beforeAll(async () => {
+      stack = await startStack(factory);
+    });
+    afterAll(async () => {
+      await stack?.close();
+    });
+
+    const send = (body: Record<string, unknown>, token = stack.operator) =>
+      stack.api.call('POST', '/api/v1/commands', { token, body });
+    const read = (id: string) => stack.api.call('GET', `/api/v1/commands/${id}`, { token: stack.operator });
+
+    it('a command to two robots where one answers and one does not ends partial after the timeout, with one retry sent', async () => {
+      const answering = await stack.robot({
+        answer: (r, _t, m) => answer(r, m, { success: true, message: 'Status retrieved', data: { cpu: 12 } }),
+      });
+      const silent = await stack.robot();
+
+      const accepted = await send({
+        robot_ids: [answering.id, silent.id],
+        type: 'status_request',
+        timeout_s: 1,
+        retries: 1,
+      });
+      expect(accepted.status).toBe(202);
+      expect(accepted.body).toMatchObject({ status: 'created', target_count: 2, timeout_s: 1, retries: 1 });
+      const id = accepted.body.id as string;
+
+      const done = await eventually(async () => {
+        const command = await read(id);
+        expect(command.body.status).toBe('partial');
+        return command.body;
+      }, 8_000);
+      expect(done).toMatchObject({ target_count: 2, success_count: 1, failure_count: 0, attempts: 2 });
+      expect(done.sent_at).not.toBeNull();
+      expect(done.completed_at).not.toBeNull();
+      const results = Object.fromEntries(done.results.map((r: any) => [r.robot_id, r]));
+      expect(results[answering.id]).toMatchObject({
+        status: 'ack_success',
+        message: 'Status retrieved',
+        data: { data: { cpu: 12 } },
+        attempts: 1,
+      });
+      expect(results[silent.id]).toMatchObject({ status: 'timed_out', attempts: 2 });
+      expect(results[silent.id].message).toMatch(/no answer within 1 s after 2 attempt/);
+
+      // The robot that answered got it once; the silent one got it, then one retry, with the same id.
+      const got = (r: FakeRobot) => r.received.filter((m) => m.message.id === id);
+      expect(got(answering)).toHaveLength(1);
+      expect(got(silent)).toHaveLength(2);
+      expect(got(silent)[0]).toMatchObject({
+        topic: `tonypi/commands/${silent.id}`,
+        message: { type: 'status_request', id },
+      });
+
+      const audit = await stack.api.db
+        .selectFrom('audit_entries')
+        .select(['action', 'after'])
+        .where('entity_id', '=', id)
+        .execute();
+      expect(audit).toEqual([
+        {
+          action: 'command.create',
+          after: expect.objectContaining({ type: 'status_request', robot_ids: [answering.id, silent.id].sort() }),
+        },
+      ]);
+    });
+
+    it('an emergency stop round trip: the acknowledgement stops the robot, commands it would refuse are refused, resume brings it back', async () => {
+      const robot = await stack.robot({ answer: tonypiClient });
+      const stop = await stack.api.call('POST', `/api/v1/robots/${robot.id}/emergency-stop`, {
+        token: stack.operator,
+        body: { reason: 'person in the cell' },
+      });
+      expect(stop.status).toBe(202);
+      expect(stop.body).toMatchObject({ type: 'emergency_stop', parameters: { reason: 'person in the cell' } });
+      await eventually(async () => expect((await read(stop.body.id)).body.status).toBe('completed'));
+      expect(robot.received[0]).toMatchObject({
+        topic: `tonypi/emergency_stop/${robot.id}`,
+        message: { type: 'emergency_stop', reason: 'person in the cell', id: stop.body.id },
+      });
+      await eventually(async () => {
+        const state = await stack.api.call('GET', `/api/v1/robots/${robot.id}`, { token: stack.operator });
+        expect(state.body.status).toBe('emergency_stopped');
+      });
+
+      const move = await send({ robot_ids: [robot.id], type: 'move', parameters: { direction: 'forward' } });
+      expect(move.status).toBe(409);
+      expect(move.body.message).toMatch(/emergency-stopped and would refuse 'move'/);
+      expect((await send({ robot_ids: [robot.id], type: 'battery_request' })).status).toBe(202);
+
+      const resume = await stack.api.call('POST', `/api/v1/robots/${robot.id}/resume`, { token: stack.operator });
+      expect(resume.status).toBe(202);
+      await eventually(async () => {
+        const state = await stack.api.call('GET', `/api/v1/robots/${robot.id}`, { token: stack.operator });
+        expect(state.body.status).toBe('online');
+      });
+      expect((await send({ robot_ids: [robot.id], type: 'move', parameters: { direction: 'forward' } })).status).toBe(
+        202,
+      );
+    });
+
+    it('a broadcast goes out once on the broadcast topic to the robots online, and counts them', async () => {
+      const a = await stack.robot({ answer: tonypiClient });
+      const b = await stack.robot({ answer: tonypiClient });
+      const online = await stack.api.db
+        .selectFrom('robots')
+        .select('robot_id')
+        .where('status', '<>', 'offline')
+        .execute();
+      const accepted = await send({ broadcast: true, type: 'head_nod', timeout_s: 1 });
+      expect(accepted.status).toBe(202);
+      expect(accepted.body.target_count).toBe(online.length);
+      const done = await eventually(async () => {
+        const command = await read(accepted.body.id);
+        expect(['completed', 'partial']).toContain(command.body.status);
+        return command.body;
+      }, 8_000);
+      expect(done.broadcast).toBe(true);
+      const results = Object.fromEntries(done.results.map((r: any) => [r.robot_id, r.status]));
+      expect(results).toMatchObject({ [a.id]: 'ack_success', [b.id]: 'ack_success' });
+      for (const r of [a, b]) {
+        expect(r.received.filter((m) => m.message.id === accepted.body.id)).toEqual([
+          { topic: 'tonypi/commands/broadcast', message: expect.objectContaining({ type: 'head_nod' }) },
+        ]);
+      }
+    });
+
+    it('refuses what cannot be sent, with a clear error, and stores nothing', async () => {
+      const offline = await stack.robot({ online: false });
+      const before = await stack.api.db
+        .selectFrom('commands')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
+
+      const toOffline = await send({ robot_ids: [offline.id], type: 'head_shake' });
+      expect(toOffline.status).toBe(409);
+      expect(toOffline.body.message).toMatch(new RegExp(`robot ${offline.id} is offline`));
+
+      const unknown = await send({ robot_ids: ['no-such-robot'], type: 'stop' });
+      expect(unknown.status).toBe(404);
+      expect(unknown.body.message).toContain('no-such-robot');
+
+      const bad = await send({ robot_ids: [offline.id], type: 'move', parameters: { direction: 'sideways' } });
+      expect(bad.status).toBe(422);
+      expect(bad.body.details.map((d: any) => d.path)).toContain('parameters.direction');
+
+      const both = await send({ robot_ids: [offline.id], broadcast: true, type: 'stop' });
+      expect(both.status).toBe(422);
+      const unknownType = await send({ robot_ids: [offline.id], type: 'self_destruct' });
+      expect(unknownType.status).toBe(422);
+
+      const viewer = await stack.api.tokenFor('viewer');
+      expect((await send({ robot_ids: [offline.id], type: 'stop' }, viewer)).status).toBe(403);
+
+      const after = await stack.api.db
+        .selectFrom('commands')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
+      expect(after.n).toEqual(before.n);
+    });
+
+    it('a command stored while the jobs service was away is not executed late', async () => {
+      const robot = await stack.robot({ answer: tonypiClient });
+      const stale = await stack.api.db
+        .insertInto('commands')
+        .values({
+          type: 'move',
+          parameters: JSON.stringify({ direction: 'forward' }),
+          timeout_s: 10,
+          target_count: 1,
+          created_at: new Date(Date.now() - 60_000),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await stack.api.db
+        .insertInto('command_results')
+        .values({
+          command_id: stale.id,
+          robot_id: robot.id,
+          status: 'pending',
+          deadline_at: new Date(Date.now() - 60_000),
+        })
+        .execute();
+      const done = await eventually(async () => {
+        const command = await read(stale.id);
+        expect(command.body.status).toBe('timed_out');
+        return command.body;
+      });
+      expect(done.results).toMatchObject([
+        { status: 'timed_out', attempts: 0, message: 'not sent: still unpublished after 10 s' },
+      ]);
+      expect(robot.received).toHaveLength(0);
+    });
+
+    it('an open command can be cancelled once; the list finds commands by robot and status', async () => {
+      const silent = await stack.robot();
+      const accepted = await send({ robot_ids: [silent.id], type: 'stop', timeout_s: 60 });
+      expect(accepted.status).toBe(202);
+      await eventually(async () => expect((await read(accepted.body.id)).body.status).toBe('sent'));
+
+      const cancelled = await stack.api.call('POST', `/api/v1/commands/${accepted.body.id}/cancel`, {
+        token: stack.operator,
+      });
+      expect(cancelled.status).toBe(200);
+      expect(cancelled.body).toMatchObject({
+        status: 'cancelled',
+        results: [{ robot_id: silent.id, status: 'cancelled' }],
+      });
+      const again = await stack.api.call('POST', `/api/v1/commands/${accepted.body.id}/cancel`, {
+        token: stack.operator,
+      });
+      expect(again.status).toBe(409);
+
+      const listed = await stack.api.call('GET', `/api/v1/commands?robot_id=${silent.id}&status=cancelled`, {
+        token: stack.operator,
+      });
+      expect(listed.status).toBe(200);
+      expect(listed.body).toMatchObject({ total: 1, items: [{ id: accepted.body.id, type: 'stop' }] });
+      expect((await stack.api.call('GET', '/api/v1/commands/not-a-uuid', { token: stack.operator })).status).toBe(422);
+    });
+  });
+
+  describe('with COMMAND_OFFLINE=wait', () => {
+    let stack: Stack;
+    beforeAll(async () => {
+      stack = await startStack(factory, { COMMAND_OFFLINE: 'wait', COMMAND_OFFLINE_WAIT_S: '30' });
+    });
+    afterAll(async () => {
+      await stack?.close();
+    });
+
+    it('a command for an offline robot waits and is sent when the robot connects', async () => {
+      const robot = await stack.robot({ online: false, answer: tonypiClient });
+      const accepted = await stack.api.call('POST', '/api/v1/commands', {
+        token: stack.operator,
+        body: { robot_ids: [robot.id], type: 'head_nod' },
+      });
+      expect(accepted.status).toBe(202);
+      expect(accepted.body.results).toMatchObject([{ robot_id: robot.id, status: 'waiting' }]);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(robot.received).toHaveLength(0);
+
+      await robot.publish(`tonypi/status/${robot.id}`, {
+        robot_id: robot.id,
+        status: 'online',
+        timestamp: naiveIsoTimestamp(new Date()),
+      });
+      const done = await eventually(async () => {
+        const command = await stack.api.call('GET', `/api/v1/commands/${accepted.body.id}`, { token: stack.operator });
+        expect(command.body.status).toBe('completed');
+        return command.body;
+      });
+      expect(done.results).toMatchObject([{ robot_id: robot.id, status: 'ack_success', attempts: 1 }]);
+    });
+  });
+}

@@ -1,0 +1,145 @@
+import { ConflictError, NotFoundError } from '@fleet/contracts';
+import { CommandRepository, RobotRepository, type NewCommand } from '@fleet/database';
+import { describeEachDatabase } from '../support/database';
+
+const T0 = new Date('2026-12-02T10:00:00.000Z');
+const at = (s: number) => new Date(T0.getTime() + s * 1000);
+
+function command(targets: NewCommand['targets'], fields: Partial<NewCommand> = {}): NewCommand {
+  return {
+    type: 'status_request',
+    parameters: {},
+    broadcast: false,
+    timeoutS: 10,
+    retries: 1,
+    createdBy: 'operator',
+    missionId: null,
+    response: null,
+    targets,
+    ...fields,
+  };
+}
+
+describeEachDatabase('CommandRepository', (factory) => {
+  let commands: CommandRepository;
+  let robots: RobotRepository;
+
+  beforeEach(async () => {
+    const { db } = await factory().create();
+    commands = new CommandRepository(db);
+    robots = new RobotRepository(db);
+    await robots.create('r1');
+    await robots.create('r2');
+    await robots.update('r1', { status: 'online' });
+  });
+
+  it('stores a command with one result per target and reads it back', async () => {
+    const created = await commands.create(
+      command([
+        { robotId: 'r2', status: 'waiting', deadlineAt: at(300) },
+        { robotId: 'r1', status: 'pending', deadlineAt: T0 },
+      ]),
+    );
+    expect(created).toMatchObject({ status: 'created', target_count: 2, success_count: 0, sent_at: null });
+    expect(created.results.map((r) => [r.robot_id, r.status])).toEqual([
+      ['r1', 'pending'],
+      ['r2', 'waiting'],
+    ]);
+    expect(await commands.get(created.id)).toEqual(created);
+    await expect(commands.get('00000000-0000-4000-8000-000000000000')).rejects.toThrow(NotFoundError);
+  });
+
+  it('a mission id that names no mission is a not-found error', async () => {
+    const missionId = '00000000-0000-4000-8000-000000000001';
+    await expect(commands.create(command([], { missionId }))).rejects.toThrow(`mission '${missionId}' not found`);
+  });
+
+  it('a delivery round sends what is due; the answer is then due at the deadline, not before', async () => {
+    const created = await commands.create(command([{ robotId: 'r1', status: 'pending', deadlineAt: T0 }]));
+    const changes = await commands.deliver(at(0), 100, async (due, delivery) => {
+      expect(due.created.map((c) => c.id)).toEqual([created.id]);
+      await delivery.sent(created.id, 'r1', at(0), at(10));
+      return delivery.settle(at(0));
+    });
+    expect(changes[0].command).toMatchObject({ status: 'sent', attempts: 1, sent_at: at(0) });
+    expect(changes[0].results[0]).toMatchObject({ status: 'pending', attempts: 1, deadline_at: at(10) });
+
+    const nothing = await commands.deliver(at(5), 100, (due) => Promise.resolve(due));
+    expect(nothing).toEqual({ created: [], results: [] });
+    const overdue = await commands.deliver(at(10), 100, (due) => Promise.resolve(due.results));
+    expect(overdue).toMatchObject([
+      { command_id: created.id, robot_id: 'r1', attempts: 1, retries: 1, reachable: true },
+    ]);
+  });
+
+  it('two replicas delivering at the same time never claim the same command', async () => {
+    await commands.create(command([{ robotId: 'r1', status: 'pending', deadlineAt: T0 }]));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const first = commands.deliver(at(0), 100, async (due) => {
+      entered();
+      await held;
+      return due.created.length;
+    });
+    await inside;
+    const second = await commands.deliver(at(0), 100, (due) => Promise.resolve(due.created.length));
+    release();
+    expect(await first).toBe(1);
+    expect(second).toBe(0);
+  });
+
+  it('a waiting robot becomes due as soon as it is online', async () => {
+    const created = await commands.create(command([{ robotId: 'r2', status: 'waiting', deadlineAt: at(300) }]));
+    await commands.deliver(at(0), 100, async (_due, delivery) => {
+      delivery.touch(created.id);
+      return delivery.settle(at(0));
+    });
+    expect(await commands.deliver(at(1), 100, (due) => Promise.resolve(due.results))).toEqual([]);
+    await robots.update('r2', { status: 'online' });
+    const due = await commands.deliver(at(2), 100, (d) => Promise.resolve(d.results));
+    expect(due).toMatchObject([{ robot_id: 'r2', status: 'waiting', reachable: true }]);
+  });
+
+  it('answers settle the command; a repeated answer or one from a robot not targeted changes nothing', async () => {
+    const created = await commands.create(
+      command([
+        { robotId: 'r1', status: 'pending', deadlineAt: T0 },
+        { robotId: 'r2', status: 'pending', deadlineAt: T0 },
+      ]),
+    );
+    const first = await commands.answer(created.id, 'r1', { success: true, message: 'ok', data: { x: 1 } }, at(1));
+    expect(first?.command).toMatchObject({ status: 'sent', success_count: 1 });
+    expect(await commands.answer(created.id, 'r1', { success: false, message: 'again', data: null }, at(2))).toBe(
+      undefined,
+    );
+    expect(await commands.answer(created.id, 'r3', { success: true, message: null, data: null }, at(2))).toBe(
+      undefined,
+    );
+    const last = await commands.answer(created.id, 'r2', { success: false, message: 'busy', data: null }, at(3));
+    expect(last?.command).toMatchObject({ status: 'partial', success_count: 1, failure_count: 1, completed_at: at(3) });
+    expect(last?.results.map((r) => [r.robot_id, r.status, r.message])).toEqual([
+      ['r1', 'ack_success', 'ok'],
+      ['r2', 'ack_error', 'busy'],
+    ]);
+  });
+
+  it('cancelling closes what is open, once', async () => {
+    const created = await commands.create(command([{ robotId: 'r1', status: 'pending', deadlineAt: T0 }]));
+    const cancelled = await commands.cancel(created.id, 'ops', at(1));
+    expect(cancelled.command).toMatchObject({ status: 'cancelled', completed_at: at(1) });
+    expect(cancelled.results[0]).toMatchObject({ status: 'cancelled', message: 'cancelled by ops' });
+    await expect(commands.cancel(created.id, 'ops', at(2))).rejects.toThrow(ConflictError);
+  });
+
+  it('lists newest first, filtered by targeted robot and status', async () => {
+    const a = await commands.create(command([{ robotId: 'r1', status: 'pending', deadlineAt: T0 }]));
+    const b = await commands.create(command([{ robotId: 'r2', status: 'pending', deadlineAt: T0 }], { type: 'stop' }));
+    await commands.cancel(b.id, 'ops', at(1));
+    expect((await commands.list({ robot_id: 'r1' })).items.map((c) => c.id)).toEqual([a.id]);
+    expect((await commands.list({ status: 'cancelled' })).items.map((c) => c.id)).toEqual([b.id]);
+    expect((await commands.list({ type: 'stop' })).total).toBe(1);
+    expect((await commands.list({})).items.map((c) => c.id)).toEqual([b.id, a.id]);
+  });
+});
