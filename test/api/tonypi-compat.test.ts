@@ -718,13 +718,46 @@ if (missing.length > 0) {
         expect(bad.status).toBe(422);
       });
 
+      it("commands, emergency stops and scans, once 501, are accepted and counted in today's commands", async () => {
+        const today = async () =>
+          (await api.call('GET', `${V1}/management/system/status`, { token: viewer })).body.total_commands_today;
+        const before = await today();
+        const sent = [
+          await api.call('POST', `${V1}/management/command`, {
+            token: operator,
+            body: { command: 'status_request', robot_id: 'config_bot' },
+          }),
+          await api.call('POST', `${V1}/robot-data/command`, {
+            token: operator,
+            body: { robot_id: 'config_bot', type: 'head_nod' },
+          }),
+          await api.call('POST', `${V1}/management/robots/config_bot/emergency-stop`, { token: operator }),
+          await api.call('POST', `${V1}/management/robots/config_bot/resume`, { token: operator }),
+          await api.call('POST', `${V1}/management/emergency-stop/broadcast`, { token: operator }),
+        ];
+        expect(sent.map((r) => [r.status, r.body.success])).toEqual(sent.map(() => [200, true]));
+        const ids = sent.map((r) => r.body.command_id ?? r.body.command.command_id);
+        const stored = await api.db.selectFrom('commands').select('id').where('id', 'in', ids).execute();
+        expect(stored).toHaveLength(5);
+        expect(await today()).toBe(before + 5);
+
+        const { promise } = await nextMessage(client, `${api.prefix}/tonypi/scan/config_bot`);
+        const scan = await api.call('POST', `${V1}/robot-data/trigger-scan`, {
+          token: operator,
+          body: { robot_id: 'config_bot', qr: 'STATION_B' },
+        });
+        expect(scan.status).toBe(200);
+        expect(JSON.parse((await promise).payload)).toEqual(scan.body.payload);
+        expect(await today()).toBe(before + 5);
+      });
+
       it('system status: every service "running" when its check passes, and numbers for resource use', async () => {
         const response = await api.call('GET', `${V1}/management/system/status`, { token: viewer });
         expect(response.status).toBe(200);
         expect(response.body).toEqual({
           system_uptime: expect.any(String),
           active_robots: expect.any(Number),
-          total_commands_today: null,
+          total_commands_today: expect.any(Number),
           system_health: 'healthy',
           services: expect.objectContaining({ postgres: 'running', mqtt_broker: 'running', redis: 'running' }),
           resource_usage: {

@@ -8,7 +8,6 @@ export interface UnservedRoute {
   missing: string;
 }
 
-const COMMANDS = 'the command service (commands sent to robots and their acknowledgements)';
 const REPORTS = 'the reports service (stored reports, generation, PDF and exports)';
 
 /**
@@ -16,12 +15,6 @@ const REPORTS = 'the reports service (stored reports, generation, PDF and export
  * calls is served.
  */
 export const NOT_YET_SERVED: readonly UnservedRoute[] = [
-  { method: 'POST', path: '/tonypi/api/v1/robot-data/command', missing: COMMANDS },
-  { method: 'POST', path: '/tonypi/api/v1/robot-data/trigger-scan', missing: COMMANDS },
-  { method: 'POST', path: '/tonypi/api/v1/management/command', missing: COMMANDS },
-  { method: 'POST', path: '/tonypi/api/v1/management/robots/{robot_id}/emergency-stop', missing: COMMANDS },
-  { method: 'POST', path: '/tonypi/api/v1/management/robots/{robot_id}/resume', missing: COMMANDS },
-  { method: 'POST', path: '/tonypi/api/v1/management/emergency-stop/broadcast', missing: COMMANDS },
   { method: 'GET', path: '/tonypi/api/v1/reports', missing: REPORTS },
   { method: 'POST', path: '/tonypi/api/v1/reports', missing: REPORTS },
   { method: 'POST', path: '/tonypi/api/v1/reports/generate', missing: REPORTS },

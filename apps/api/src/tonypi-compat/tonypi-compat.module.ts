@@ -2,8 +2,10 @@ import { Module } from '@nestjs/common';
 import { DatabaseModule } from '@fleet/database';
 import { MessagingModule } from '@fleet/messaging';
 import { TelemetryModule } from '@fleet/telemetry';
+import { CommandsModule } from '../commands/commands.module';
 import { TonyPiAccounts } from './tonypi-accounts.service';
 import { TonyPiAuthController } from './tonypi-auth.controller';
+import { TonyPiCommands } from './tonypi-commands.service';
 import { TonyPiHealthProbe } from './tonypi-health.probe';
 import { TonyPiJobs } from './tonypi-jobs.service';
 import { TonyPiManagementController } from './tonypi-management.controller';
@@ -23,7 +25,7 @@ export { NOT_YET_SERVED, type UnservedRoute } from './not-yet-served';
  * every route but login and health needs a token, and roles are enforced (a missing role is 403, never 401).
  */
 @Module({
-  imports: [DatabaseModule, MessagingModule, TelemetryModule],
+  imports: [DatabaseModule, MessagingModule, TelemetryModule, CommandsModule],
   controllers: [
     TonyPiAuthController,
     TonyPiUsersController,
@@ -33,6 +35,6 @@ export { NOT_YET_SERVED, type UnservedRoute } from './not-yet-served';
     TonyPiPerfController,
     TonyPiReportsController,
   ],
-  providers: [TonyPiAccounts, TonyPiRobotData, TonyPiJobs, TonyPiManagement, TonyPiHealthProbe],
+  providers: [TonyPiAccounts, TonyPiRobotData, TonyPiJobs, TonyPiManagement, TonyPiHealthProbe, TonyPiCommands],
 })
 export class TonyPiCompatModule {}

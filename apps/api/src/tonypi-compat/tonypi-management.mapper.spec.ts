@@ -6,6 +6,7 @@ import {
   healthView,
   managedRobot,
   robotConfig,
+  startOfUtcDay,
   systemStatus,
   withConfigSection,
 } from './tonypi-management.mapper';
@@ -48,7 +49,12 @@ describe('health', () => {
 });
 
 describe('system status', () => {
-  it('shows a service "running" exactly when its checks pass, under TonyPi names where it has them', () => {
+  it('counts commands from midnight UTC of the day the clock is in', () => {
+    expect(startOfUtcDay(new Date('2026-03-01T23:59:59.999+05:00'))).toEqual(new Date('2026-03-01T00:00:00.000Z'));
+    expect(startOfUtcDay(new Date('2026-03-01T00:00:00.000Z'))).toEqual(new Date('2026-03-01T00:00:00.000Z'));
+  });
+
+  it('shows a service "running" exactly when its checks pass, under TonyPi names where it has them, and counts today\'s commands', () => {
     const view = systemStatus({
       uptimeS: 2 * 86_400 + 14 * 3_600 + 59,
       activeRobots: 3,
@@ -60,11 +66,12 @@ describe('system status', () => {
         { name: 'redis', up: true },
       ],
       usage,
+      commandsToday: 45,
     });
     expect(view).toEqual({
       system_uptime: '2 days, 14 hours',
       active_robots: 3,
-      total_commands_today: null,
+      total_commands_today: 45,
       system_health: 'degraded',
       services: { postgres: 'running', mqtt_broker: 'down', influxdb: 'running', redis: 'running' },
       resource_usage: usage,
@@ -81,10 +88,17 @@ describe('system status', () => {
         { name: 'mqtt', up: true },
       ],
       usage,
+      commandsToday: 0,
     });
     expect(view.services).toEqual({ mqtt_broker: 'down' });
     expect(
-      systemStatus({ uptimeS: 10, activeRobots: 0, dependencies: [{ name: 'mqtt', up: true }], usage }),
+      systemStatus({
+        uptimeS: 10,
+        activeRobots: 0,
+        dependencies: [{ name: 'mqtt', up: true }],
+        usage,
+        commandsToday: 0,
+      }),
     ).toMatchObject({ system_health: 'healthy', services: { mqtt_broker: 'running' } });
   });
 

@@ -46,11 +46,13 @@ export interface SystemFacts {
   activeRobots: number;
   dependencies: readonly DependencyState[];
   usage: TonyPiSystemStatus['resource_usage'];
+  /** Commands created since midnight UTC. */
+  commandsToday: number;
 }
 
 /**
  * `GET /management/system/status`. A service is `"running"` exactly when its checks pass (the dashboard shows
- * green for that value only). Commands are not counted: this build does not serve them yet.
+ * green for that value only).
  */
 export function systemStatus(facts: SystemFacts): TonyPiSystemStatus {
   const services: Record<string, 'running' | 'down'> = {};
@@ -61,11 +63,16 @@ export function systemStatus(facts: SystemFacts): TonyPiSystemStatus {
   return {
     system_uptime: formatUptime(facts.uptimeS),
     active_robots: facts.activeRobots,
-    total_commands_today: null,
+    total_commands_today: facts.commandsToday,
     system_health: facts.dependencies.every((d) => d.up) ? 'healthy' : 'degraded',
     services,
     resource_usage: facts.usage,
   };
+}
+
+/** Midnight UTC of the day `now` falls in. */
+export function startOfUtcDay(now: Date): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
 }
 
 const batteryOf = (live: RobotLiveState | null): number | null => {

@@ -8,7 +8,7 @@ import {
   type TonyPiRobotConfig,
   type TonyPiSystemStatus,
 } from '@fleet/contracts';
-import { RobotRepository, type Robot } from '@fleet/database';
+import { CommandRepository, RobotRepository, type Robot } from '@fleet/database';
 import { LIVE_STATE, MQTT_CONNECTION, type LiveState, type MqttConnection } from '@fleet/messaging';
 import { CLOCK, type Clock } from '@fleet/platform';
 import { AuditService } from '../audit/audit.service';
@@ -19,18 +19,17 @@ import {
   healthView,
   managedRobot,
   robotConfig,
+  startOfUtcDay,
   systemStatus,
   withConfigSection,
 } from './tonypi-management.mapper';
-
-/** How long a configuration change waits for the broker to take it. */
-const PUBLISH_TIMEOUT_MS = 5_000;
 
 /** TonyPi's `/health` and `/management` routes: robots and their settings, and how the system is doing. */
 @Injectable()
 export class TonyPiManagement {
   constructor(
     @Inject(RobotRepository) private readonly robots: RobotRepository,
+    @Inject(CommandRepository) private readonly commands: CommandRepository,
     @Inject(LIVE_STATE) private readonly live: LiveState,
     @Inject(MQTT_CONNECTION) private readonly mqtt: MqttConnection,
     @Inject(AuditService) private readonly audit: AuditService,
@@ -44,12 +43,19 @@ export class TonyPiManagement {
   }
 
   async systemStatus(): Promise<TonyPiSystemStatus> {
-    const [dependencies, summary, usage] = await Promise.all([
+    const [dependencies, summary, usage, commandsToday] = await Promise.all([
       this.probe.dependencies(),
       this.live.summary(),
       this.probe.usage(this.config.dataDir),
+      this.commands.countSince(startOfUtcDay(this.clock.now())),
     ]);
-    return systemStatus({ uptimeS: process.uptime(), activeRobots: summary.online, dependencies, usage });
+    return systemStatus({
+      uptimeS: process.uptime(),
+      activeRobots: summary.online,
+      dependencies,
+      usage,
+      commandsToday,
+    });
   }
 
   /** Every registered (active) robot with its live status and battery. */
@@ -89,23 +95,14 @@ export class TonyPiManagement {
   }
 
   private async publish(topic: string, payload: unknown): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('timed out')), PUBLISH_TIMEOUT_MS);
-    });
     try {
-      await Promise.race([
-        this.mqtt.client.publishAsync(this.mqtt.topic(topic), JSON.stringify(payload), { qos: 1 }),
-        timeout,
-      ]);
+      await this.mqtt.publishJson(topic, payload);
     } catch (error) {
       throw new ServiceUnavailableException(
         `configuration saved, but the MQTT broker did not take it for the robot (${(error as Error).message}); ` +
           'send it again when the broker is back',
         { cause: error },
       );
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MAX_PAGE_SIZE } from '../pagination.schema';
 import { robotIdSchema } from '../robot.schema';
+import { commandTypeSchema } from './command-api.schema';
 import { newPasswordSchema, userRoleSchema, usernameSchema } from '../user.schema';
 
 /*
@@ -95,11 +96,74 @@ export const tonypiConfigUpdateSchema = z.object({
   config_data: z.record(z.string(), z.unknown()),
 });
 
+/** A command's own parameters (`move`: direction, distance, speed); TonyPi sent `null` for none. */
+const commandParameters = z.record(z.string(), z.unknown()).nullish();
+
+/** The robot TonyPi's management routes command when the body names none. */
+export const TONYPI_DEFAULT_ROBOT_ID = 'tonypi_01';
+
+/**
+ * `POST /management/command`: one command for one robot.
+ *
+ * @example
+ * { command: 'move', parameters: { direction: 'forward', distance: 1 }, robot_id: 'tonypi_01' }
+ */
+export const tonypiManagementCommandSchema = z.object({
+  command: commandTypeSchema,
+  parameters: commandParameters,
+  robot_id: robotIdSchema.default(TONYPI_DEFAULT_ROBOT_ID),
+});
+
+/**
+ * `POST /robot-data/command`: the command itself, as the robot receives it: `type` (or `command`), its parameters
+ * beside it, and `robot_id` (every robot online when absent). Fleet assigns `id` and `timestamp`: any sent are
+ * ignored.
+ *
+ * @example
+ * { robot_id: 'tonypi_01', type: 'move', direction: 'forward', distance: 1 }
+ */
+export const tonypiRobotCommandSchema = z
+  .looseObject({
+    robot_id: robotIdSchema.optional().describe('Every robot online when absent'),
+    type: commandTypeSchema.optional(),
+    command: commandTypeSchema.optional().describe("TonyPi's other name for `type`"),
+  })
+  .refine((body) => body.type !== undefined || body.command !== undefined, {
+    message: "give the command's 'type'",
+    path: ['type'],
+  })
+  .refine((body) => body.type === undefined || body.command === undefined || body.type === body.command, {
+    message: "'type' and 'command' name different commands",
+    path: ['command'],
+  });
+
+/** `POST /management/robots/{id}/emergency-stop`: the robot `broadcast`, or `broadcast: true`, stops every robot. */
+export const tonypiEmergencyStopSchema = z.object({
+  reason: z.string().trim().min(1).max(500).default('User triggered emergency stop'),
+  broadcast: z.boolean().optional(),
+});
+
+/** `POST /management/emergency-stop/broadcast`. */
+export const tonypiBroadcastStopSchema = z.object({
+  reason: z.string().trim().min(1).max(500).default('Broadcast emergency stop'),
+});
+
+/** `POST /robot-data/trigger-scan`: a QR scan as if the robot had made it (a test aid). */
+export const tonypiTriggerScanSchema = z.object({
+  robot_id: robotIdSchema,
+  qr: z.string().trim().min(1).max(500),
+});
+
 export type TonyPiSensorsQuery = z.infer<typeof tonypiSensorsQuerySchema>;
 export type TonyPiJobHistoryQuery = z.infer<typeof tonypiJobHistoryQuerySchema>;
 export type TonyPiUserCreate = z.infer<typeof tonypiUserCreateSchema>;
 export type TonyPiUserUpdate = z.infer<typeof tonypiUserUpdateSchema>;
 export type TonyPiConfigUpdate = z.infer<typeof tonypiConfigUpdateSchema>;
+export type TonyPiManagementCommand = z.infer<typeof tonypiManagementCommandSchema>;
+export type TonyPiRobotCommand = z.infer<typeof tonypiRobotCommandSchema>;
+export type TonyPiEmergencyStop = z.infer<typeof tonypiEmergencyStopSchema>;
+export type TonyPiBroadcastStop = z.infer<typeof tonypiBroadcastStopSchema>;
+export type TonyPiTriggerScan = z.infer<typeof tonypiTriggerScanSchema>;
 
 // ---- answers ----
 
@@ -280,7 +344,7 @@ export const tonypiRobotConfigSchema = z
 export const tonypiSystemStatusSchema = z.object({
   system_uptime: z.string(),
   active_robots: z.number().int(),
-  total_commands_today: z.number().int().nullable().describe('null: commands are not served by this build yet'),
+  total_commands_today: z.number().int().describe('Commands (emergency stops included) created since midnight UTC'),
   system_health: z.enum(['healthy', 'degraded']),
   services: z.record(z.string(), z.enum(['running', 'down'])),
   resource_usage: z.object({
@@ -307,6 +371,28 @@ export const tonypiAiStatusSchema = z.object({
 
 export const tonypiMessageSchema = z.object({ message: z.string() });
 
+/** A command or emergency stop accepted: `command_id` is the id the robot receives and answers with. */
+export const tonypiCommandResultSchema = z.object({
+  success: z.literal(true),
+  message: z.string(),
+  command_id: z.string(),
+});
+
+/** `POST /robot-data/command`: the topic it goes out on, and the body echoed with the id Fleet gave it. */
+export const tonypiCommandSentSchema = z.object({
+  success: z.literal(true),
+  message: z.string(),
+  topic: z.string().describe('`tonypi/commands/{robot_id}` or `tonypi/commands/broadcast`'),
+  command: z.looseObject({ command_id: z.string() }),
+});
+
+/** `POST /robot-data/trigger-scan`: what was published, and where. */
+export const tonypiScanTriggeredSchema = z.object({
+  success: z.literal(true),
+  topic: z.string(),
+  payload: z.object({ robot_id: z.string(), qr: z.string(), timestamp: time }),
+});
+
 export type TonyPiUser = z.infer<typeof tonypiUserSchema>;
 export type TonyPiHealth = z.infer<typeof tonypiHealthSchema>;
 export type TonyPiSensorReading = z.infer<typeof tonypiSensorReadingSchema>;
@@ -324,3 +410,6 @@ export type TonyPiRobotConfig = z.infer<typeof tonypiRobotConfigSchema>;
 export type TonyPiSystemStatus = z.infer<typeof tonypiSystemStatusSchema>;
 export type TonyPiPerfRecord = z.infer<typeof tonypiPerfRecordSchema>;
 export type TonyPiAiStatus = z.infer<typeof tonypiAiStatusSchema>;
+export type TonyPiCommandResult = z.infer<typeof tonypiCommandResultSchema>;
+export type TonyPiCommandSent = z.infer<typeof tonypiCommandSentSchema>;
+export type TonyPiScanTriggered = z.infer<typeof tonypiScanTriggeredSchema>;
