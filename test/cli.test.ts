@@ -24,7 +24,7 @@ describeEachDatabase('fleet db (command line)', (factory) => {
     const before = await fleet(['db', 'status'], env);
     expect(before.code).toBe(0);
     expect(before.out).toMatch(/20261122010000-tonypi-schema\s+pending/);
-    expect(before.out).toMatch(/0 applied, 10 pending/);
+    expect(before.out).toMatch(/0 applied, 11 pending/);
     expect(before.out).not.toContain(new URL(url).password || '\u0000');
 
     const migrate = await fleet(['db', 'migrate'], env);

@@ -11,7 +11,16 @@ import { DatabaseFactory, embeddedTarget } from '../support/database';
 import { reportMissingServer, serverUrl, uniqueName, type ServerVariable } from '../support/servers';
 
 type Dependency =
-  'database' | 'mqtt' | 'mqtt_broker' | 'redis' | 'influxdb' | 'telemetry_store' | 'ingest' | 'alerting' | 'jobs';
+  | 'database'
+  | 'mqtt'
+  | 'mqtt_broker'
+  | 'redis'
+  | 'influxdb'
+  | 'telemetry_store'
+  | 'ingest'
+  | 'alerting'
+  | 'jobs'
+  | 'commands';
 
 /** Each service with the dependencies its /health must report, as it boots alone in production. */
 const SERVICES: { name: string; root: Type; uses: Dependency[] }[] = [
@@ -21,7 +30,7 @@ const SERVICES: { name: string; root: Type; uses: Dependency[] }[] = [
     uses: ['database', 'mqtt', 'mqtt_broker', 'redis', 'influxdb', 'telemetry_store', 'ingest'],
   },
   { name: 'alerting', root: AlertingModule, uses: ['database', 'mqtt', 'mqtt_broker', 'redis', 'alerting'] },
-  { name: 'jobs', root: JobsModule, uses: ['database', 'mqtt', 'mqtt_broker', 'redis', 'jobs'] },
+  { name: 'jobs', root: JobsModule, uses: ['database', 'mqtt', 'mqtt_broker', 'redis', 'jobs', 'commands'] },
   { name: 'reports', root: ReportsModule, uses: ['database', 'influxdb', 'telemetry_store'] },
   { name: 'api', root: ApiModule, uses: ['database', 'mqtt', 'mqtt_broker', 'redis', 'influxdb', 'telemetry_store'] },
 ];
@@ -40,7 +49,7 @@ const modes: Mode[] = [
     name: 'embedded defaults',
     databaseUrl: undefined,
     env: () => ({}),
-    has: ['database', 'mqtt', 'mqtt_broker', 'telemetry_store', 'ingest', 'alerting', 'jobs'],
+    has: ['database', 'mqtt', 'mqtt_broker', 'telemetry_store', 'ingest', 'alerting', 'jobs', 'commands'],
   },
 ];
 const missing = SERVER_VARIABLES.filter((v) => !serverUrl(v));
@@ -56,7 +65,7 @@ if (missing.length === 0) {
       TELEMETRY_STORE: 'influxdb',
       INFLUX_URL: serverUrl('INFLUX_URL') ?? '',
     }),
-    has: ['database', 'mqtt', 'redis', 'influxdb', 'ingest', 'alerting', 'jobs'],
+    has: ['database', 'mqtt', 'redis', 'influxdb', 'ingest', 'alerting', 'jobs', 'commands'],
   });
 } else {
   for (const variable of missing) reportMissingServer(variable, 'services on real servers');
