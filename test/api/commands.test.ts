@@ -1,148 +1,10 @@
-import type { MqttClient } from 'mqtt';
-import { IngestModule } from '@apps/ingest/src/ingest.module';
-import { JobsModule } from '@apps/jobs/src/jobs.module';
-import { TelemetryReader } from '@apps/jobs/src/telemetry.reader';
-import { naiveIsoTimestamp } from '@fleet/contracts';
-import { API_SERVERS, startApi, type TestApi } from '../support/api';
-import { startApp, type RunningApp } from '../support/app';
+import { API_SERVERS } from '../support/api';
+import { answer, startCommandStack, tonypiClient, type CommandStack, type FakeRobot } from '../support/command-stack';
 import { DatabaseFactory } from '../support/database';
 import { eventually } from '../support/eventually';
-import { robotClient } from '../support/mqtt';
-import { reportMissingServer, serverUrl, uniqueName } from '../support/servers';
-import { tempDir } from '../support/temp-dir';
+import { reportMissingServer, serverUrl } from '../support/servers';
 
 const missing = API_SERVERS.filter((v) => !serverUrl(v));
-
-/** A robot on Mosquitto: what it received, and a way to answer as the TonyPi client does. */
-interface FakeRobot {
-  id: string;
-  client: MqttClient;
-  received: { topic: string; message: Record<string, any> }[];
-  publish(topic: string, payload: Record<string, unknown>): Promise<void>;
-}
-
-/** The API, ingest and jobs as production runs them, meeting on Mosquitto, Redis and Postgres. */
-interface Stack {
-  api: TestApi;
-  services: RunningApp[];
-  robots: FakeRobot[];
-  operator: string;
-  admin: string;
-  /** A registered robot, online (its status message went through ingest) unless `online` is false. */
-  robot(options?: {
-    online?: boolean;
-    answer?: (robot: FakeRobot, topic: string, message: any) => unknown;
-  }): Promise<FakeRobot>;
-  close(): Promise<void>;
-}
-
-async function startStack(factory: DatabaseFactory, env: Record<string, string> = {}): Promise<Stack> {
-  const buffer = await tempDir('fleet-commands');
-  const api = await startApi(factory, { COMMAND_CHECK_INTERVAL_MS: '100', ...env });
-  const shared = {
-    DATABASE_URL: api.database.url,
-    MQTT_URL: serverUrl('MQTT_URL') as string,
-    MQTT_TOPIC_PREFIX: api.prefix,
-    REDIS_URL: serverUrl('REDIS_URL') as string,
-    REDIS_KEY_PREFIX: `${api.prefix}:`,
-    COMMAND_CHECK_INTERVAL_MS: '100',
-    ...env,
-  };
-  const services = [await startApp(JobsModule, 'jobs', shared)];
-  await services[0].app.get(TelemetryReader).ready;
-  services.push(await startApp(IngestModule, 'ingest', { ...shared, INGEST_BUFFER_DIR: buffer.path }));
-  const [operator, admin] = await Promise.all([api.tokenFor('operator'), api.tokenFor('admin')]);
-  const robots: FakeRobot[] = [];
-  const topic = (name: string) => `${api.prefix}/${name}`;
-
-  return {
-    api,
-    services,
-    robots,
-    operator,
-    admin,
-    async robot(options = {}) {
-      const id = uniqueName('tonypi').slice(0, 40);
-      const created = await api.call('POST', '/api/v1/robots', { token: admin, body: { robot_id: id } });
-      expect(created.status).toBe(201);
-      const client = await robotClient(serverUrl('MQTT_URL') as string, id);
-      const robot: FakeRobot = {
-        id,
-        client,
-        received: [],
-        publish: async (name, payload) => {
-          await client.publishAsync(topic(name), JSON.stringify(payload), { qos: 1 });
-        },
-      };
-      robots.push(robot);
-      client.on('message', (received, payload) => {
-        const message = JSON.parse(payload.toString()) as Record<string, any>;
-        const name = received.slice(api.prefix.length + 1);
-        robot.received.push({ topic: name, message });
-        void options.answer?.(robot, name, message);
-      });
-      for (const t of [`tonypi/commands/${id}`, 'tonypi/commands/broadcast', `tonypi/emergency_stop/${id}`]) {
-        await client.subscribeAsync(topic(t), { qos: 1 });
-      }
-      if (options.online !== false) await goOnline(robot);
-      return robot;
-    },
-    async close() {
-      for (const r of robots) await r.client.endAsync(true);
-      for (const s of services.reverse()) await s.close();
-      await api.close();
-      await buffer.remove();
-    },
-  };
-
-  async function goOnline(robot: FakeRobot): Promise<void> {
-    await robot.publish(`tonypi/status/${robot.id}`, {
-      robot_id: robot.id,
-      status: 'online',
-      timestamp: naiveIsoTimestamp(new Date()),
-    });
-    await eventually(async () => {
-      const row = await api.db
-        .selectFrom('robots')
-        .select('status')
-        .where('robot_id', '=', robot.id)
-        .executeTakeFirst();
-      expect(row?.status).toBe('online');
-    });
-  }
-}
-
-/** Answers as the TonyPi client does: on `tonypi/commands/response`, the command's id as `command_id`. */
-function answer(robot: FakeRobot, message: any, fields: Record<string, unknown>): Promise<void> {
-  return robot.publish('tonypi/commands/response', {
-    robot_id: robot.id,
-    command_id: message.id,
-    timestamp: naiveIsoTimestamp(new Date()),
-    ...fields,
-  });
-}
-
-/** The TonyPi client's emergency-stop and resume handling, and a success for anything else. */
-async function tonypiClient(robot: FakeRobot, topic: string, message: any): Promise<void> {
-  if (topic.startsWith('tonypi/emergency_stop/')) {
-    const ack = {
-      robot_id: robot.id,
-      command_id: message.id,
-      type: 'emergency_stop',
-      success: true,
-      message: `Emergency stop activated: ${message.reason}`,
-      reason: message.reason,
-      state: { emergency_stopped: true, motors_stopped: true },
-      timestamp: naiveIsoTimestamp(new Date()),
-    };
-    await robot.publish('tonypi/emergency_stop/response', ack);
-    await robot.publish('tonypi/commands/response', ack);
-  } else if (message.type === 'resume') {
-    await answer(robot, message, { type: 'resume', success: true, state: { emergency_stopped: false, ready: true } });
-  } else {
-    await answer(robot, message, { success: true, message: 'done', data: { battery_level: 80 } });
-  }
-}
 
 if (missing.length > 0) {
   reportMissingServer(missing[0], 'commands');
@@ -156,9 +18,9 @@ if (missing.length > 0) {
   });
 
   describe('commands to robots over MQTT, through the API and the jobs service', () => {
-    let stack: Stack;
+    let stack: CommandStack;
     beforeAll(async () => {
-      stack = await startStack(factory);
+      stack = await startCommandStack(factory);
     });
     afterAll(async () => {
       await stack?.close();
@@ -380,9 +242,9 @@ if (missing.length > 0) {
   });
 
   describe('with COMMAND_OFFLINE=wait', () => {
-    let stack: Stack;
+    let stack: CommandStack;
     beforeAll(async () => {
-      stack = await startStack(factory, { COMMAND_OFFLINE: 'wait', COMMAND_OFFLINE_WAIT_S: '30' });
+      stack = await startCommandStack(factory, { COMMAND_OFFLINE: 'wait', COMMAND_OFFLINE_WAIT_S: '30' });
     });
     afterAll(async () => {
       await stack?.close();
@@ -399,11 +261,7 @@ if (missing.length > 0) {
       await new Promise((r) => setTimeout(r, 300));
       expect(robot.received).toHaveLength(0);
 
-      await robot.publish(`tonypi/status/${robot.id}`, {
-        robot_id: robot.id,
-        status: 'online',
-        timestamp: naiveIsoTimestamp(new Date()),
-      });
+      await stack.goOnline(robot);
       const done = await eventually(async () => {
         const command = await stack.api.call('GET', `/api/v1/commands/${accepted.body.id}`, { token: stack.operator });
         expect(command.body.status).toBe('completed');

@@ -1,128 +1,34 @@
-import type { MqttClient } from 'mqtt';
-import { IngestModule } from '@apps/ingest/src/ingest.module';
-import { JobsModule } from '@apps/jobs/src/jobs.module';
-import { TelemetryReader } from '@apps/jobs/src/telemetry.reader';
-import { naiveIsoTimestamp } from '@fleet/contracts';
-import { API_SERVERS, startApi, type TestApi } from '../support/api';
-import { startApp, type RunningApp } from '../support/app';
+import { API_SERVERS } from '../support/api';
+import { startCommandStack, tonypiClient, type CommandStack, type FakeRobot } from '../support/command-stack';
 import { DatabaseFactory } from '../support/database';
 import { eventually } from '../support/eventually';
-import { robotClient } from '../support/mqtt';
-import { reportMissingServer, serverUrl, uniqueName } from '../support/servers';
-import { tempDir } from '../support/temp-dir';
+import { reportMissingServer, serverUrl } from '../support/servers';
 
 const missing = API_SERVERS.filter((v) => !serverUrl(v));
 const V1 = '/tonypi/api/v1';
-
-/** A TonyPi robot on Mosquitto: what it received on its command, emergency-stop and scan topics. */
-interface FakeRobot {
-  id: string;
-  client: MqttClient;
-  received: { topic: string; message: Record<string, any> }[];
-  publish(topic: string, payload: Record<string, unknown>): Promise<void>;
-}
-
-/** Answers as the TonyPi client does: emergency stops on both response topics, anything else with a success. */
-async function tonypiClient(robot: FakeRobot, topic: string, message: any): Promise<void> {
-  if (topic.startsWith('tonypi/scan/')) return;
-  const stop = topic.startsWith('tonypi/emergency_stop/');
-  const ack = {
-    robot_id: robot.id,
-    command_id: message.id,
-    type: message.type,
-    success: true,
-    message: stop ? `Emergency stop activated: ${message.reason}` : 'done',
-    state: stop ? { emergency_stopped: true, motors_stopped: true } : { emergency_stopped: false, ready: true },
-    timestamp: naiveIsoTimestamp(new Date()),
-  };
-  if (stop) await robot.publish('tonypi/emergency_stop/response', ack);
-  await robot.publish('tonypi/commands/response', ack);
-}
 
 if (missing.length > 0) {
   reportMissingServer(missing[0], 'TonyPi commands');
 } else {
   describe('the TonyPi dashboard commands robots through Fleet', () => {
     let factory: DatabaseFactory;
-    let api: TestApi;
-    let services: RunningApp[];
-    let buffer: Awaited<ReturnType<typeof tempDir>>;
-    let admin: string;
+    let stack: CommandStack;
+    let api: CommandStack['api'];
     let operator: string;
     let viewer: string;
-    const robots: FakeRobot[] = [];
-    const topic = (name: string) => `${api.prefix}/${name}`;
 
     beforeAll(async () => {
       factory = new DatabaseFactory({ name: 'postgres', adminUrl: serverUrl('DATABASE_URL') as string });
-      buffer = await tempDir('fleet-tonypi-commands');
-      api = await startApi(factory, { COMMAND_CHECK_INTERVAL_MS: '100' });
-      const shared = {
-        DATABASE_URL: api.database.url,
-        MQTT_URL: serverUrl('MQTT_URL') as string,
-        MQTT_TOPIC_PREFIX: api.prefix,
-        REDIS_URL: serverUrl('REDIS_URL') as string,
-        REDIS_KEY_PREFIX: `${api.prefix}:`,
-        COMMAND_CHECK_INTERVAL_MS: '100',
-      };
-      services = [await startApp(JobsModule, 'jobs', shared)];
-      await services[0].app.get(TelemetryReader).ready;
-      services.push(await startApp(IngestModule, 'ingest', { ...shared, INGEST_BUFFER_DIR: buffer.path }));
-      [admin, operator, viewer] = await Promise.all([
-        api.tokenFor('admin'),
-        api.tokenFor('operator'),
-        api.tokenFor('viewer'),
-      ]);
+      stack = await startCommandStack(factory);
+      ({ api, operator, viewer } = stack);
     }, 60_000);
     afterAll(async () => {
-      for (const r of robots) await r.client.endAsync(true);
-      for (const s of (services ?? []).reverse()) await s.close();
-      await api?.close();
-      await buffer?.remove();
+      await stack?.close();
       await factory.dispose();
     });
 
     /** A registered robot, online through ingest, answering as the TonyPi client does. */
-    async function onlineRobot(): Promise<FakeRobot> {
-      const id = uniqueName('tonypi').slice(0, 40);
-      const created = await api.call('POST', '/api/v1/robots', { token: admin, body: { robot_id: id } });
-      expect(created.status).toBe(201);
-      const client = await robotClient(serverUrl('MQTT_URL') as string, id);
-      const robot: FakeRobot = {
-        id,
-        client,
-        received: [],
-        publish: async (name, payload) => {
-          await client.publishAsync(topic(name), JSON.stringify(payload), { qos: 1 });
-        },
-      };
-      robots.push(robot);
-      client.on('message', (received, payload) => {
-        const message = JSON.parse(payload.toString()) as Record<string, any>;
-        const name = received.slice(api.prefix.length + 1);
-        robot.received.push({ topic: name, message });
-        void tonypiClient(robot, name, message);
-      });
-      for (const t of [
-        `tonypi/commands/${id}`,
-        'tonypi/commands/broadcast',
-        `tonypi/emergency_stop/${id}`,
-        'tonypi/emergency_stop/broadcast',
-        `tonypi/scan/${id}`,
-      ]) {
-        await client.subscribeAsync(topic(t), { qos: 1 });
-      }
-      await robot.publish(`tonypi/status/${id}`, {
-        robot_id: id,
-        status: 'online',
-        timestamp: naiveIsoTimestamp(new Date()),
-      });
-      await eventually(async () => {
-        const row = await api.db.selectFrom('robots').select('status').where('robot_id', '=', id).executeTakeFirst();
-        expect(row?.status).toBe('online');
-      });
-      return robot;
-    }
+    const onlineRobot = (): Promise<FakeRobot> => stack.robot({ answer: tonypiClient });
 
     const post = (path: string, body?: Record<string, unknown>, token = operator) =>
       api.call('POST', `${V1}${path}`, { token, body });
