@@ -5,7 +5,7 @@ import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
 import { TELEMETRY_STREAM, telemetryEventSchema, type AlertEvent } from '@fleet/contracts';
 import type { DB } from '@fleet/database';
 import { EVENT_BUS, LIVE_STATE, type EventBus, type LiveState, type Subscription } from '@fleet/messaging';
-import { CLOCK, HealthRegistry, LOGGER, type Clock } from '@fleet/platform';
+import { CLOCK, HealthRegistry, LOGGER, type Clock, type FailureHealth } from '@fleet/platform';
 import { AlertPublisher } from './alert.publisher';
 import { AlertingMetrics } from './alerting.metrics';
 import { AlertingRepository, OFFLINE_METRIC, OFFLINE_SOURCE, stateKey, type StoredState } from './alerting.repository';
@@ -33,7 +33,7 @@ interface Outcome {
 @Injectable()
 export class AlertEvaluator implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private subscription?: Subscription;
-  private failingSince?: { at: number; error: string };
+  private readonly health: FailureHealth;
   private readonly log: Logger;
 
   constructor(
@@ -49,17 +49,7 @@ export class AlertEvaluator implements OnApplicationBootstrap, BeforeApplication
     @Inject(LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'alerting' });
-    health.register({
-      name: 'alerting',
-      check: () =>
-        this.failingSince
-          ? Promise.reject(
-              new Error(
-                `evaluation failing since ${new Date(this.failingSince.at).toISOString()}: ${this.failingSince.error}`,
-              ),
-            )
-          : Promise.resolve({ group: ALERTING_GROUP }),
-    });
+    this.health = health.track('alerting', 'evaluation', { group: ALERTING_GROUP });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -70,9 +60,9 @@ export class AlertEvaluator implements OnApplicationBootstrap, BeforeApplication
       async (events) => {
         try {
           await this.evaluate(events.map((e) => e.data));
-          this.failingSince = undefined;
+          this.health.succeeded();
         } catch (error) {
-          this.failingSince ??= { at: Date.now(), error: (error as Error).message };
+          this.health.failed(error);
           this.log.warn({ err: error, events: events.length }, 'cannot evaluate telemetry events; retrying');
           throw error;
         }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
 import { TELEMETRY_STREAM, telemetryEventSchema, type TelemetryEvent } from '@fleet/contracts';
 import { EVENT_BUS, type EventBus, type Subscription } from '@fleet/messaging';
-import { HealthRegistry, LOGGER } from '@fleet/platform';
+import { HealthRegistry, LOGGER, type FailureHealth } from '@fleet/platform';
 import { CommandAnswers } from './commands/command-answers';
 import { JobTracker } from './job.tracker';
 
@@ -20,7 +20,7 @@ const BATCH_SIZE = 500;
 @Injectable()
 export class TelemetryReader implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private subscription?: Subscription;
-  private failingSince?: { at: number; error: string };
+  private readonly health: FailureHealth;
   private readonly log: Logger;
 
   constructor(
@@ -32,17 +32,7 @@ export class TelemetryReader implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'jobs' });
-    health.register({
-      name: 'jobs',
-      check: () =>
-        this.failingSince
-          ? Promise.reject(
-              new Error(
-                `reading robot messages failing since ${new Date(this.failingSince.at).toISOString()}: ${this.failingSince.error}`,
-              ),
-            )
-          : Promise.resolve({ group: JOBS_GROUP }),
-    });
+    this.health = health.track('jobs', 'reading robot messages', { group: JOBS_GROUP });
   }
 
   onApplicationBootstrap(): void {
@@ -53,9 +43,9 @@ export class TelemetryReader implements OnApplicationBootstrap, BeforeApplicatio
       async (events) => {
         try {
           await this.read(events.map((e) => e.data));
-          this.failingSince = undefined;
+          this.health.succeeded();
         } catch (error) {
-          this.failingSince ??= { at: Date.now(), error: (error as Error).message };
+          this.health.failed(error);
           this.log.warn({ err: error, events: events.length }, 'cannot apply robot messages; retrying');
           throw error;
         }

@@ -21,7 +21,45 @@ export class HealthRegistry {
     this.checks.set(check.name, check);
   }
 
+  /** Registers `name` as down from a failure of `what` until its next success; see {@link FailureHealth}. */
+  track(name: string, what: string, details: HealthDetails = {}): FailureHealth {
+    const health = new FailureHealth(what, details);
+    this.register({ name, check: () => health.check() });
+    return health;
+  }
+
   all(): DependencyCheck[] {
     return [...this.checks.values()];
+  }
+}
+
+/**
+ * The health of work that runs over and over (reading a stream, a delivery loop): down from the first failure
+ * until the next success, saying since when and why.
+ *
+ * @example
+ * const health = registry.track('jobs', 'reading robot messages', { group: 'jobs' });
+ * try { await work(); health.succeeded(); } catch (error) { health.failed(error); throw error; }
+ */
+export class FailureHealth {
+  private failingSince?: { at: number; error: string };
+
+  constructor(
+    private readonly what: string,
+    private readonly details: HealthDetails,
+  ) {}
+
+  succeeded(): void {
+    this.failingSince = undefined;
+  }
+
+  failed(error: unknown): void {
+    this.failingSince ??= { at: Date.now(), error: (error as Error)?.message ?? String(error) };
+  }
+
+  check(): Promise<HealthDetails> {
+    if (!this.failingSince) return Promise.resolve(this.details);
+    const since = new Date(this.failingSince.at).toISOString();
+    return Promise.reject(new Error(`${this.what} failing since ${since}: ${this.failingSince.error}`));
   }
 }

@@ -1,7 +1,7 @@
 export { Access, ACCESS_RULE, roleSatisfies, type AccessRule } from './access';
 export { CLOCK, ManualClock, systemClock, type Clock } from './clock';
 export { createServiceApp, listen, runService, type ServiceHooks, type ServiceOptions } from './bootstrap';
-export { HealthRegistry, type DependencyCheck, type HealthDetails } from './health.registry';
+export { FailureHealth, HealthRegistry, type DependencyCheck, type HealthDetails } from './health.registry';
 export { HostModule } from './host.module';
 export { currentLogContext, withLogContext, type LogContext } from './log-context';
 export { createLogger, LOGGER, type Logger } from './logger';

@@ -18,7 +18,7 @@ import {
   type DueResult,
 } from '@fleet/database';
 import { EVENT_BUS, MQTT_CONNECTION, type EventBus, type MqttConnection, type Subscription } from '@fleet/messaging';
-import { CLOCK, HealthRegistry, LOGGER, type Clock } from '@fleet/platform';
+import { CLOCK, HealthRegistry, LOGGER, type Clock, type FailureHealth } from '@fleet/platform';
 import { commandTopic, nextStep, outboundMessage } from './command-delivery';
 import { CommandMetrics } from './command.metrics';
 
@@ -48,7 +48,7 @@ export class CommandDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
-  private failingSince?: { at: number; error: string };
+  private readonly health: FailureHealth;
   private readonly log: Logger;
 
   constructor(
@@ -62,16 +62,8 @@ export class CommandDispatcher implements OnApplicationBootstrap, BeforeApplicat
     @Inject(LOGGER) logger: Logger,
   ) {
     this.log = logger.child({ component: 'commands' });
-    health.register({
-      name: 'commands',
-      check: () =>
-        this.failingSince
-          ? Promise.reject(
-              new Error(
-                `command delivery failing since ${new Date(this.failingSince.at).toISOString()}: ${this.failingSince.error}`,
-              ),
-            )
-          : Promise.resolve({ checkIntervalMs: this.config.commands.checkIntervalMs }),
+    this.health = health.track('commands', 'command delivery', {
+      checkIntervalMs: this.config.commands.checkIntervalMs,
     });
   }
 
@@ -120,10 +112,10 @@ export class CommandDispatcher implements OnApplicationBootstrap, BeforeApplicat
       this.again = false;
       try {
         const handled = await this.round();
-        this.failingSince = undefined;
+        this.health.succeeded();
         if (handled >= BATCH) this.again = true;
       } catch (error) {
-        this.failingSince ??= { at: Date.now(), error: (error as Error).message };
+        this.health.failed(error);
         this.log.warn({ err: error }, 'command delivery round failed; trying again shortly');
         return;
       }
