@@ -204,7 +204,7 @@ export type CommandResultCounts = Readonly<Record<CommandResultStatus, number>>;
 /**
  * A command's status from its targets' results: `sent` while any target is still waiting or pending, else
  * `completed` (all succeeded), `partial` (some succeeded), `failed` (none succeeded, some refused), `cancelled`
- * (cancelled before any answered) or `timed_out` (none answered). A command without targets (a broadcast no robot was online for) is
+ * (its open results were cancelled before any target answered) or `timed_out` (none answered). A command without targets (a broadcast no robot was online for) is
  * `completed` once sent.
  */
 export function settledCommandStatus(counts: CommandResultCounts): CommandStatus {
