@@ -58,7 +58,7 @@ describeEachDatabase('CommandRepository', (factory) => {
     const created = await commands.create(command([{ robotId: 'r1', status: 'pending', deadlineAt: T0 }]));
     const changes = await commands.deliver(at(0), 100, async (due, delivery) => {
       expect(due.created.map((c) => c.id)).toEqual([created.id]);
-      await delivery.sent(created.id, 'r1', at(0), at(10));
+      delivery.sent(created.id, 'r1', at(10));
       return delivery.settle(at(0));
     });
     expect(changes[0].command).toMatchObject({ status: 'sent', attempts: 1, sent_at: at(0) });
@@ -123,6 +123,30 @@ describeEachDatabase('CommandRepository', (factory) => {
       ['r1', 'ack_success', 'ok'],
       ['r2', 'ack_error', 'busy'],
     ]);
+  });
+
+  it('answers of one batch are recorded together; a robot answering twice (an emergency stop on both topics) counts once', async () => {
+    const a = await commands.create(command([{ robotId: 'r1', status: 'pending', deadlineAt: T0 }]));
+    const b = await commands.create(
+      command([
+        { robotId: 'r1', status: 'pending', deadlineAt: T0 },
+        { robotId: 'r2', status: 'pending', deadlineAt: T0 },
+      ]),
+    );
+    const ok = { success: true, message: 'stopped', data: null };
+    const changes = await commands.answerAll(
+      [
+        { commandId: a.id, robotId: 'r1', answer: ok },
+        { commandId: a.id, robotId: 'r1', answer: { ...ok, success: false } },
+        { commandId: b.id, robotId: 'r2', answer: ok },
+        { commandId: b.id, robotId: 'r9', answer: ok },
+      ],
+      at(1),
+    );
+    const byId = new Map(changes.map((c) => [c.command.id, c]));
+    expect(byId.get(a.id)).toMatchObject({ command: { status: 'completed', success_count: 1 }, answeredBy: ['r1'] });
+    expect(byId.get(b.id)).toMatchObject({ command: { status: 'sent', success_count: 1 }, answeredBy: ['r2'] });
+    expect(changes).toHaveLength(2);
   });
 
   it('cancelling closes what is open, once', async () => {

@@ -41,61 +41,70 @@ export class CommandAnswers {
     this.log = logger.child({ component: 'commands' });
   }
 
-  /** Applies the answers among a batch of telemetry events. Throws when the database fails, so it is read again. */
+  /**
+   * Applies the answers among a batch of telemetry events, all in one transaction. Throws when the database fails,
+   * so the batch is read again (what was recorded is recognised and skipped). When the database refuses the batch
+   * for good, each answer is tried alone so one robot's bad data does not hold back the others' answers.
+   */
   async track(batch: readonly TelemetryEvent[]): Promise<void> {
-    const changes: LiveRecordEvent[] = [];
+    const answers: Answer[] = [];
     for (const event of batch) {
       const parsed = commandResponsePayloadSchema.safeParse(event.data);
       if (!parsed.success) {
         this.log.warn({ messageKey: event.messageKey }, 'skipping an answer whose payload does not parse');
         continue;
       }
-      try {
-        const change = await this.apply(event, parsed.data);
-        if (change) changes.push(change);
-      } catch (error) {
-        if (!isPermanent(error)) throw error;
-        this.log.error(
-          { err: error, robotId: event.robotId, messageKey: event.messageKey },
-          'cannot apply this answer of the robot; skipped (it stays stored as telemetry)',
-        );
+      const status = stopStatus(parsed.data);
+      if (status) await this.setStatus(event.robotId, status, new Date(event.time));
+      const answer = toAnswer(event, parsed.data);
+      if (answer) answers.push(answer);
+    }
+    if (answers.length === 0) return;
+    let events: LiveRecordEvent[];
+    try {
+      events = await this.record(answers);
+    } catch (error) {
+      if (!isPermanent(error) || answers.length === 1) return this.skipPermanent(error, answers);
+      events = [];
+      for (const answer of answers) {
+        try {
+          events.push(...(await this.record([answer])));
+        } catch (alone) {
+          this.skipPermanent(alone, [answer]);
+        }
       }
     }
-    if (changes.length === 0) return;
+    if (events.length === 0) return;
     try {
-      await this.bus.publish(COMMAND_STREAM, changes);
+      await this.bus.publish(COMMAND_STREAM, events);
     } catch (error) {
-      this.log.warn({ err: error, events: changes.length }, 'command changes committed but not published');
+      this.log.warn({ err: error, events: events.length }, 'command changes committed but not published');
     }
   }
 
-  private async apply(
-    event: TelemetryEvent,
-    answer: ReturnType<typeof commandResponsePayloadSchema.parse>,
-  ): Promise<LiveRecordEvent | undefined> {
-    const at = new Date(event.time);
-    const status = stopStatus(answer);
-    if (status) await this.setStatus(event.robotId, status, at);
-    const commandId = answer.command_id;
-    if (!commandId || !UUID.test(commandId)) return undefined;
-    const data = Object.fromEntries(Object.entries(event.data).filter(([key]) => !ENVELOPE_KEYS.has(key)));
-    const recorded: CommandAnswer = {
-      success: answer.success,
-      message: answer.message ?? null,
-      data: Object.keys(data).length > 0 ? data : null,
-    };
+  private async record(answers: readonly Answer[]): Promise<LiveRecordEvent[]> {
     const now = this.clock.now();
-    const change = await this.commands.answer(commandId.toLowerCase(), event.robotId, recorded, now);
-    if (!change) {
-      this.log.debug({ commandId, robotId: event.robotId }, 'answer changes nothing (repeated, late, or not a target)');
-      return undefined;
+    const changes = await this.commands.answerAll(answers, now);
+    const events: LiveRecordEvent[] = [];
+    for (const change of changes) {
+      countSettled(this.metrics, change);
+      for (const robotId of change.answeredBy) {
+        this.log.info({ commandId: change.command.id, robotId, command: change.command.status }, 'command answered');
+        events.push(commandEvent(change, now, robotId));
+      }
     }
-    countSettled(this.metrics, change);
-    this.log.info(
-      { commandId, robotId: event.robotId, success: answer.success, command: change.command.status },
-      'command answered',
+    const ignored = answers.length - changes.reduce((n, c) => n + c.answeredBy.length, 0);
+    if (ignored > 0) this.log.debug({ ignored }, 'answers that change nothing (repeated, late, or not a target)');
+    return events;
+  }
+
+  /** Rethrows what retrying may cure; logs and skips what it cannot. */
+  private skipPermanent(error: unknown, answers: readonly Answer[]): void {
+    if (!isPermanent(error)) throw error;
+    this.log.error(
+      { err: error, answers: answers.map((a) => ({ commandId: a.commandId, robotId: a.robotId })) },
+      'cannot record these answers; skipped (they stay stored as telemetry)',
     );
-    return commandEvent(change, now, event.robotId);
   }
 
   private async setStatus(robotId: string, status: RobotStatus, at: Date): Promise<void> {
@@ -104,6 +113,31 @@ export class CommandAnswers {
     await this.live.setStatus(robotId, status, at);
     this.log.info({ robotId, status }, status === 'emergency_stopped' ? 'robot emergency-stopped' : 'robot resumed');
   }
+}
+
+interface Answer {
+  commandId: string;
+  robotId: string;
+  answer: CommandAnswer;
+}
+
+/** The answer to record, when it names a command of Fleet's (their ids are UUIDs; robots make up others). */
+function toAnswer(
+  event: TelemetryEvent,
+  payload: { command_id?: string | null; success: boolean; message?: string | null },
+): Answer | undefined {
+  const commandId = payload.command_id;
+  if (!commandId || !UUID.test(commandId)) return undefined;
+  const data = Object.fromEntries(Object.entries(event.data).filter(([key]) => !ENVELOPE_KEYS.has(key)));
+  return {
+    commandId: commandId.toLowerCase(),
+    robotId: event.robotId,
+    answer: {
+      success: payload.success,
+      message: payload.message ?? null,
+      data: Object.keys(data).length > 0 ? data : null,
+    },
+  };
 }
 
 /** The status an acknowledged emergency stop or resume puts the robot in, if the answer is one. */

@@ -128,8 +128,11 @@ export class CommandDispatcher implements OnApplicationBootstrap, BeforeApplicat
     let handled = 0;
     const changes = await this.commands.deliver(now, BATCH, async (due, delivery) => {
       handled = due.created.length + due.results.length;
-      for (const command of due.created) await this.publishNew(command, delivery, now);
-      for (const result of due.results) await this.follow(result, delivery, now);
+      // Published side by side: one round waits for the broker's acknowledgements once, not once per message.
+      await Promise.all([
+        ...due.created.map((command) => this.publishNew(command, delivery, now)),
+        ...due.results.map((result) => this.follow(result, delivery, now)),
+      ]);
       return delivery.settle(now);
     });
     await this.announce(changes, now);
@@ -144,20 +147,20 @@ export class CommandDispatcher implements OnApplicationBootstrap, BeforeApplicat
     if (tooLate(command, now)) {
       // The jobs service was away: a move executed minutes after it was asked for could hurt someone.
       for (const r of pending) {
-        await delivery.timedOut(command.id, r.robot_id, `not sent: still unpublished after ${command.timeout_s} s`);
+        delivery.timedOut(command.id, r.robot_id, `not sent: still unpublished after ${command.timeout_s} s`);
       }
       return;
     }
     if (command.broadcast) {
       if (!(await this.publish(command, BROADCAST, now, 'first'))) return;
-      await delivery.broadcast(command.id, now);
-      for (const r of pending) await delivery.sent(command.id, r.robot_id, now, deadlineAt);
+      delivery.broadcast(command.id);
+      for (const r of pending) delivery.sent(command.id, r.robot_id, deadlineAt);
     } else {
-      for (const r of pending) {
-        if (await this.publish(command, r.robot_id, now, 'first')) {
-          await delivery.sent(command.id, r.robot_id, now, deadlineAt);
-        }
-      }
+      await Promise.all(
+        pending.map(async (r) => {
+          if (await this.publish(command, r.robot_id, now, 'first')) delivery.sent(command.id, r.robot_id, deadlineAt);
+        }),
+      );
     }
     // Targets not reached now (a failed publish, a robot that is offline) are due and taken up by later rounds.
   }
@@ -166,13 +169,13 @@ export class CommandDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private async follow(result: DueResult, delivery: CommandDelivery, now: Date): Promise<void> {
     const step = nextStep(result, now);
     if (step.kind === 'time_out') {
-      await delivery.timedOut(result.command_id, result.robot_id, step.message);
+      delivery.timedOut(result.command_id, result.robot_id, step.message);
       return;
     }
     if (step.kind !== 'send') return;
     const command = { id: result.command_id, type: result.type, parameters: result.parameters };
     if (await this.publish(command, result.robot_id, now, result.attempts > 0 ? 'retry' : 'first')) {
-      await delivery.sent(result.command_id, result.robot_id, now, step.deadlineAt);
+      delivery.sent(result.command_id, result.robot_id, step.deadlineAt);
     }
   }
 

@@ -66,38 +66,27 @@ export interface DueResult extends CommandResultRow {
 export type CreatedCommand = CommandRecord;
 
 /**
- * The delivery loop's writes inside the transaction that holds the claimed rows: mark results sent or given up,
- * then settle the commands they belong to.
+ * The delivery loop's writes inside the transaction that holds the claimed rows: what was sent or given up is
+ * collected, then written with one statement each and the commands settled, by {@link CommandDelivery.settle}.
  */
 export class CommandDelivery {
   private readonly touched = new Set<string>();
+  private readonly sends: { commandId: string; robotId: string; deadlineAt: Date }[] = [];
+  private readonly timeouts: { commandId: string; robotId: string; message: string }[] = [];
+  private readonly broadcasts: string[] = [];
 
   constructor(private readonly trx: Transaction<DB>) {}
 
   /** The command was published to the robot (once more): its answer is now due by `deadlineAt`. */
-  async sent(commandId: string, robotId: string, at: Date, deadlineAt: Date): Promise<void> {
+  sent(commandId: string, robotId: string, deadlineAt: Date): void {
     this.touched.add(commandId);
-    await this.trx
-      .updateTable('command_results')
-      .set((eb) => ({
-        status: 'pending',
-        attempts: eb('attempts', '+', 1),
-        sent_at: sql<Date>`coalesce(sent_at, ${at})`,
-        deadline_at: deadlineAt,
-      }))
-      .where('command_id', '=', commandId)
-      .where('robot_id', '=', robotId)
-      .execute();
+    this.sends.push({ commandId, robotId, deadlineAt });
   }
 
   /** The command went out on the broadcast topic (to every robot, targets or not). */
-  async broadcast(commandId: string, at: Date): Promise<void> {
+  broadcast(commandId: string): void {
     this.touched.add(commandId);
-    await this.trx
-      .updateTable('commands')
-      .set({ sent_at: sql<Date>`coalesce(sent_at, ${at})` })
-      .where('id', '=', commandId)
-      .execute();
+    this.broadcasts.push(commandId);
   }
 
   /** The command was looked at (e.g. all its targets wait for their robots): settle it with the others. */
@@ -106,22 +95,41 @@ export class CommandDelivery {
   }
 
   /** No answer came (or the robot stayed offline): the result is final. */
-  async timedOut(commandId: string, robotId: string, message: string): Promise<void> {
+  timedOut(commandId: string, robotId: string, message: string): void {
     this.touched.add(commandId);
-    await this.trx
-      .updateTable('command_results')
-      .set({ status: 'timed_out', message, deadline_at: null })
-      .where('command_id', '=', commandId)
-      .where('robot_id', '=', robotId)
-      .where('status', 'in', ['pending', 'waiting'])
-      .execute();
+    this.timeouts.push({ commandId, robotId, message });
   }
 
-  /** Settles every command touched: counts, attempts, status; returns the changed commands and their results. */
+  /** Writes what was collected and settles every command touched; returns the commands with their results. */
   async settle(at: Date): Promise<CommandChange[]> {
-    const changes: CommandChange[] = [];
-    for (const id of [...this.touched].sort()) changes.push(await settle(this.trx, id, at));
-    return changes;
+    if (this.sends.length > 0) {
+      const rows = this.sends.map(
+        (s) => sql`(${s.commandId}::uuid, ${s.robotId}::varchar, ${s.deadlineAt}::timestamptz)`,
+      );
+      await sql`
+        UPDATE command_results AS r
+        SET status = 'pending', attempts = r.attempts + 1, sent_at = coalesce(r.sent_at, ${at}::timestamptz),
+            deadline_at = v.deadline_at
+        FROM (VALUES ${sql.join(rows)}) AS v(command_id, robot_id, deadline_at)
+        WHERE r.command_id = v.command_id AND r.robot_id = v.robot_id AND r.status IN ('pending', 'waiting')
+      `.execute(this.trx);
+    }
+    if (this.timeouts.length > 0) {
+      const rows = this.timeouts.map((t) => sql`(${t.commandId}::uuid, ${t.robotId}::varchar, ${t.message}::text)`);
+      await sql`
+        UPDATE command_results AS r SET status = 'timed_out', message = v.message, deadline_at = NULL
+        FROM (VALUES ${sql.join(rows)}) AS v(command_id, robot_id, message)
+        WHERE r.command_id = v.command_id AND r.robot_id = v.robot_id AND r.status IN ('pending', 'waiting')
+      `.execute(this.trx);
+    }
+    if (this.broadcasts.length > 0) {
+      await this.trx
+        .updateTable('commands')
+        .set({ sent_at: sql<Date>`coalesce(sent_at, ${at})` })
+        .where('id', 'in', this.broadcasts)
+        .execute();
+    }
+    return settle(this.trx, [...this.touched], at);
   }
 }
 
@@ -253,39 +261,58 @@ export class CommandRepository {
         .where('command_id', '=', id)
         .where('status', 'in', ['pending', 'waiting'])
         .execute();
-      return settle(trx, id, at, 'cancelled');
+      const [change] = await settle(trx, [id], at, 'cancelled');
+      return change;
     });
   }
 
   /**
-   * Records a robot's answer to a command it was sent. Returns undefined when there is nothing to record: not a
-   * command of Fleet's, the robot was not one of its targets, or the result is already final (a repeated or
-   * late answer).
+   * Records robots' answers to commands they were sent, in one transaction, and settles the commands. Returns the
+   * commands that changed, each with the robots whose answer changed it; an answer changes nothing when the command
+   * is not one of Fleet's, the robot was not one of its targets, or its result is already final (a repeated or late
+   * answer). Of two answers by one robot to one command, the first counts.
    */
+  async answerAll(
+    answers: readonly { commandId: string; robotId: string; answer: CommandAnswer }[],
+    at: Date,
+  ): Promise<(CommandChange & { answeredBy: string[] })[]> {
+    const unique = new Map<string, (typeof answers)[number]>();
+    for (const a of answers) {
+      const key = `${a.commandId}/${a.robotId}`;
+      if (!unique.has(key)) unique.set(key, a);
+    }
+    if (unique.size === 0) return [];
+    const rows = [...unique.values()].map(
+      (a) =>
+        sql`(${a.commandId}::uuid, ${a.robotId}::varchar, ${a.answer.success ? 'ack_success' : 'ack_error'}::varchar,
+          ${a.answer.message}::text, ${jsonb(a.answer.data)}::jsonb)`,
+    );
+    return this.db.transaction().execute(async (trx) => {
+      const { rows: updated } = await sql<{ command_id: string; robot_id: string }>`
+        UPDATE command_results AS r
+        SET status = v.status, message = v.message, data = v.data, responded_at = ${at}::timestamptz,
+            deadline_at = NULL
+        FROM (VALUES ${sql.join(rows)}) AS v(command_id, robot_id, status, message, data)
+        WHERE r.command_id = v.command_id AND r.robot_id = v.robot_id AND r.status IN ('pending', 'waiting')
+        RETURNING r.command_id, r.robot_id
+      `.execute(trx);
+      const changes = await settle(trx, [...new Set(updated.map((u) => u.command_id))], at);
+      return changes.map((change) => ({
+        ...change,
+        answeredBy: updated.filter((u) => u.command_id === change.command.id).map((u) => u.robot_id),
+      }));
+    });
+  }
+
+  /** {@link answerAll} for one answer. */
   async answer(
     commandId: string,
     robotId: string,
     answer: CommandAnswer,
     at: Date,
   ): Promise<CommandChange | undefined> {
-    return this.db.transaction().execute(async (trx) => {
-      const updated = await trx
-        .updateTable('command_results')
-        .set({
-          status: answer.success ? 'ack_success' : 'ack_error',
-          message: answer.message,
-          data: jsonb(answer.data),
-          responded_at: at,
-          deadline_at: null,
-        })
-        .where('command_id', '=', commandId)
-        .where('robot_id', '=', robotId)
-        .where('status', 'in', ['pending', 'waiting'])
-        .returning('robot_id')
-        .executeTakeFirst();
-      if (!updated) return undefined;
-      return settle(trx, commandId, at);
-    });
+    const [change] = await this.answerAll([{ commandId, robotId, answer }], at);
+    return change;
   }
 
   /**
@@ -349,38 +376,58 @@ export class CommandRepository {
   }
 }
 
-/** Recomputes a command's counts and status from its results, under the command's row lock. */
-async function settle(trx: Transaction<DB>, id: string, at: Date, forced?: CommandStatus): Promise<CommandChange> {
+/**
+ * Recomputes commands' counts, attempts, first send and status from their results, under the commands' row locks
+ * (taken in id order); `forced` sets the status of those still open (a cancel). A final status is never changed.
+ */
+async function settle(
+  trx: Transaction<DB>,
+  ids: readonly string[],
+  at: Date,
+  forced?: CommandStatus,
+): Promise<CommandChange[]> {
+  if (ids.length === 0) return [];
+  const sorted = [...ids].sort();
   const current = await trx
     .selectFrom('commands')
-    .select('status')
-    .where('id', '=', id)
+    .select(['id', 'status'])
+    .where('id', 'in', sorted)
+    .orderBy('id')
     .forUpdate()
-    .executeTakeFirstOrThrow();
+    .execute();
   const results = await trx
     .selectFrom('command_results')
     .selectAll()
-    .where('command_id', '=', id)
+    .where('command_id', 'in', sorted)
     .orderBy(RESULT_ORDER)
     .execute();
-  const counts = Object.fromEntries(COMMAND_RESULT_STATUSES.map((s) => [s, 0])) as Record<CommandResultStatus, number>;
-  for (const r of results) counts[r.status] += 1;
-  const settled = forced ?? settledCommandStatus(counts);
-  const final = FINAL_COMMAND_STATUSES.includes(settled);
-  const command = await trx
-    .updateTable('commands')
-    .set({
-      status: FINAL_COMMAND_STATUSES.includes(current.status) ? current.status : settled,
-      sent_at: sql<Date>`coalesce(sent_at, ${firstSent(results)})`,
-      success_count: counts.ack_success,
-      failure_count: counts.ack_error,
-      attempts: Math.max(0, ...results.map((r) => r.attempts)),
-      completed_at: final && !FINAL_COMMAND_STATUSES.includes(current.status) ? at : undefined,
-    })
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return { command, results };
+  const byCommand = new Map<string, CommandResultRow[]>(sorted.map((id) => [id, []]));
+  for (const r of results) byCommand.get(r.command_id)?.push(r);
+  const rows = current.map((c) => {
+    const mine = byCommand.get(c.id) ?? [];
+    const counts = Object.fromEntries(COMMAND_RESULT_STATUSES.map((s) => [s, 0])) as Record<
+      CommandResultStatus,
+      number
+    >;
+    for (const r of mine) counts[r.status] += 1;
+    const wasFinal = FINAL_COMMAND_STATUSES.includes(c.status);
+    const status = wasFinal ? c.status : (forced ?? settledCommandStatus(counts));
+    const completedAt = !wasFinal && FINAL_COMMAND_STATUSES.includes(status) ? at : null;
+    const attempts = Math.max(0, ...mine.map((r) => r.attempts));
+    return sql`(${c.id}::uuid, ${status}::varchar, ${counts.ack_success}::int, ${counts.ack_error}::int,
+      ${attempts}::int, ${firstSent(mine)}::timestamptz, ${completedAt}::timestamptz)`;
+  });
+  const { rows: commands } = await sql<CommandRow>`
+    UPDATE commands AS c
+    SET status = v.status, success_count = v.success_count, failure_count = v.failure_count, attempts = v.attempts,
+        sent_at = coalesce(c.sent_at, v.sent_at), completed_at = coalesce(c.completed_at, v.completed_at)
+    FROM (VALUES ${sql.join(rows)}) AS v(id, status, success_count, failure_count, attempts, sent_at, completed_at)
+    WHERE c.id = v.id
+    RETURNING c.*
+  `.execute(trx);
+  return commands
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .map((command) => ({ command, results: byCommand.get(command.id) ?? [] }));
 }
 
 function firstSent(results: readonly CommandResultRow[]): Date | null {
@@ -426,13 +473,15 @@ export function commandView(command: CommandRow, results?: readonly CommandResul
 }
 
 /**
- * A change as the live feed reads it from the commands stream: the command's status as the event (a result's
- * status when one robot's answer is what changed), the robot when one is concerned, and the command.
+ * A change as the live feed reads it from the commands stream: the command's status as the event once it is final
+ * (`completed`, `partial`, ...), before that the robot's result when one robot's answer is what changed
+ * (`ack_success`, ...), else the command's status (`sent`); the robot when one is concerned, and the command.
  */
 export function commandEvent(change: CommandChange, at: Date, robotId: string | null = null): LiveRecordEvent {
   const result = robotId ? change.results.find((r) => r.robot_id === robotId) : undefined;
+  const final = FINAL_COMMAND_STATUSES.includes(change.command.status);
   return {
-    event: result?.status ?? change.command.status,
+    event: final ? change.command.status : (result?.status ?? change.command.status),
     at: at.toISOString(),
     robot_id: robotId ?? (change.results.length === 1 ? change.results[0].robot_id : null),
     id: change.command.id,
