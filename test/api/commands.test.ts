@@ -213,6 +213,26 @@ if (missing.length > 0) {
       expect(robot.received).toHaveLength(0);
     });
 
+    it('a command stored with parameters no robot could take is given up, not retried for ever', async () => {
+      const robot = await stack.robot({ answer: tonypiClient });
+      const bad = await stack.api.db
+        .insertInto('commands')
+        .values({ type: 'move', parameters: JSON.stringify({ direction: 'sideways' }), target_count: 1 })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await stack.api.db
+        .insertInto('command_results')
+        .values({ command_id: bad.id, robot_id: robot.id, status: 'pending', deadline_at: new Date() })
+        .execute();
+      const done = await eventually(async () => {
+        const command = await read(bad.id);
+        expect(command.body.status).toBe('timed_out');
+        return command.body;
+      });
+      expect(done.results[0].message).toMatch(/^not sent: invalid move command: parameters.direction/);
+      expect(robot.received).toHaveLength(0);
+    });
+
     it('an open command can be cancelled once; the list finds commands by robot and status', async () => {
       const silent = await stack.robot();
       const accepted = await send({ robot_ids: [silent.id], type: 'stop', timeout_s: 60 });

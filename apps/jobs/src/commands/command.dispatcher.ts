@@ -22,6 +22,8 @@ import { CLOCK, HealthRegistry, LOGGER, type Clock, type FailureHealth } from '@
 import { commandTopic, nextStep, outboundMessage } from './command-delivery';
 import { CommandMetrics } from './command.metrics';
 
+type RobotMessage = ReturnType<typeof outboundMessage>;
+
 /**
  * Whether a command stored but never published is too old to send: one not published within its timeout (the jobs
  * service or the broker was away) is given up rather than executed late. An emergency stop is always sent.
@@ -151,14 +153,21 @@ export class CommandDispatcher implements OnApplicationBootstrap, BeforeApplicat
       }
       return;
     }
+    const message = this.message(command, now);
+    if (typeof message === 'string') {
+      for (const r of pending) delivery.timedOut(command.id, r.robot_id, message);
+      return;
+    }
     if (command.broadcast) {
-      if (!(await this.publish(command, BROADCAST, now, 'first'))) return;
+      if (!(await this.publish(command, BROADCAST, message, 'first'))) return;
       delivery.broadcast(command.id);
       for (const r of pending) delivery.sent(command.id, r.robot_id, deadlineAt);
     } else {
       await Promise.all(
         pending.map(async (r) => {
-          if (await this.publish(command, r.robot_id, now, 'first')) delivery.sent(command.id, r.robot_id, deadlineAt);
+          if (await this.publish(command, r.robot_id, message, 'first')) {
+            delivery.sent(command.id, r.robot_id, deadlineAt);
+          }
         }),
       );
     }
@@ -174,21 +183,37 @@ export class CommandDispatcher implements OnApplicationBootstrap, BeforeApplicat
     }
     if (step.kind !== 'send') return;
     const command = { id: result.command_id, type: result.type, parameters: result.parameters };
-    if (await this.publish(command, result.robot_id, now, result.attempts > 0 ? 'retry' : 'first')) {
+    const message = this.message(command, now);
+    if (typeof message === 'string') {
+      delivery.timedOut(result.command_id, result.robot_id, message);
+    } else if (await this.publish(command, result.robot_id, message, result.attempts > 0 ? 'retry' : 'first')) {
       delivery.sent(result.command_id, result.robot_id, step.deadlineAt);
+    }
+  }
+
+  /**
+   * The message for the robot, or why there can be none: parameters stored without going through the API's checks
+   * (written to the table by hand) are given up on, not retried for ever.
+   */
+  private message(command: Pick<CommandRow, 'id' | 'type' | 'parameters'>, now: Date): RobotMessage | string {
+    try {
+      return outboundMessage(command, now);
+    } catch (error) {
+      this.log.error({ err: error, commandId: command.id }, 'command cannot be sent as stored; given up');
+      return `not sent: ${(error as Error).message}`;
     }
   }
 
   /** Publishes at QoS 1; false when the broker did not take it (the result stays due and is tried again). */
   private async publish(
-    command: Pick<CommandRow, 'id' | 'type' | 'parameters'>,
+    command: Pick<CommandRow, 'id' | 'type'>,
     robotId: string,
-    now: Date,
+    message: RobotMessage,
     attempt: 'first' | 'retry',
   ): Promise<boolean> {
     const topic = commandTopic(command.type, robotId);
     try {
-      await this.mqtt.publishJson(topic, outboundMessage(command, now));
+      await this.mqtt.publishJson(topic, message);
       this.metrics.published.inc({ type: command.type, attempt });
       this.log.debug({ commandId: command.id, topic }, 'command published');
       return true;
@@ -205,10 +230,9 @@ export class CommandDispatcher implements OnApplicationBootstrap, BeforeApplicat
     const events: LiveRecordEvent[] = changes.map((c) => commandEvent(c, now));
     for (const c of changes) countSettled(this.metrics, c);
     for (const c of changes) {
-      this.log.info(
-        { commandId: c.command.id, type: c.command.type, status: c.command.status, attempts: c.command.attempts },
-        `command ${c.command.status}`,
-      );
+      const fields = { commandId: c.command.id, type: c.command.type, attempts: c.command.attempts };
+      if (FINAL_COMMAND_STATUSES.includes(c.command.status)) this.log.info(fields, `command ${c.command.status}`);
+      else this.log.debug(fields, `command ${c.command.status}`);
     }
     try {
       await this.bus.publish(COMMAND_STREAM, events);
