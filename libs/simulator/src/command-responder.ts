@@ -21,7 +21,6 @@ export function commandTopics(robotId: string): string[] {
   ];
 }
 
-
 /**
  * Answers a command as the TonyPi client does: on `tonypi/commands/response` (and, for an emergency stop, also on
  * `tonypi/emergency_stop/response`), with the same keys and messages. `topic` is without any installation prefix.

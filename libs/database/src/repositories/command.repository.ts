@@ -282,7 +282,9 @@ export class CommandRepository {
       if (!unique.has(key)) unique.set(key, a);
     }
     if (unique.size === 0) return [];
-    const rows = [...unique.values()].map(
+    // In key order, so replicas recording overlapping answers tend to lock rows alike (a deadlock is retried).
+    const ordered = [...unique.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, a]) => a);
+    const rows = ordered.map(
       (a) =>
         sql`(${a.commandId}::uuid, ${a.robotId}::varchar, ${a.answer.success ? 'ack_success' : 'ack_error'}::varchar,
           ${a.answer.message}::text, ${jsonb(a.answer.data)}::jsonb)`,
