@@ -33,7 +33,7 @@ import { toEvent, tonyPiMix, type Reading } from './alerting/tonypi-events';
 import { percentile } from './ingest/ingest-metrics';
 import { dropRedisKeys, onServer } from './ingest/stored-points';
 import { wholeNumber } from './args';
-import { Cleanups } from './cleanups';
+import { Cleanups, cleanUpOnSignal } from './cleanups';
 
 /** Phase 1 publishes this many events per XADD transaction (ingest publishes a written batch at once). */
 const BATCH = 1_000;
@@ -265,14 +265,7 @@ async function main(): Promise<void> {
   const prefix = `fleet-bench:${run}:`;
   const database = `fleet_bench_${run}`;
   const cleanups = new Cleanups();
-  let stopping = false;
-  const interrupted = (signal: NodeJS.Signals) => {
-    stopping = true;
-    process.stderr.write(`${signal}: cleaning up\n`);
-    void cleanups.run().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  const signal = cleanUpOnSignal(cleanups);
   let alerting: AlertingApp | undefined;
   try {
     const dir = await mkdtemp(join(tmpdir(), 'fleet-bench-alerting-'));
@@ -420,13 +413,12 @@ async function main(): Promise<void> {
     line('peak RSS of this process (alerting and the publisher)', `${n(rssMb)} MB`);
   } catch (error) {
     // Interrupted, the run fails because its connections are closing: nothing to report.
-    if (stopping) return;
+    if (signal.stopping) return;
     problems.push(error instanceof Error ? (error.stack ?? error.message) : String(error));
     if (alerting) process.stderr.write(`alerting's last log lines:\n${await alerting.logTail(3_000)}\n`);
   } finally {
     await cleanups.run();
-    process.removeListener('SIGINT', interrupted);
-    process.removeListener('SIGTERM', interrupted);
+    signal.release();
   }
   for (const problem of problems) process.stderr.write(`FAILED: ${problem}\n`);
   const summary = {

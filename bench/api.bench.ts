@@ -31,7 +31,7 @@ import { MAX_HISTORY_BUCKETS } from '@fleet/contracts';
 import { EmbeddedPostgres } from '@fleet/database';
 import { InfluxHttp } from '@fleet/telemetry';
 import { startApi, type ApiApp } from './api/api-app';
-import { Cleanups } from './cleanups';
+import { Cleanups, cleanUpOnSignal } from './cleanups';
 import { loadRoute, type LoadFigures, type LoadOptions } from './api/load';
 import { seedAlerts, seedHistory, seedLiveState, seedRobots, SERVOS } from './api/seed';
 import { dropRedisKeys, onServer } from './ingest/stored-points';
@@ -173,14 +173,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const cleanups = new Cleanups();
-  let stopping = false;
-  const interrupted = (signal: NodeJS.Signals) => {
-    stopping = true;
-    process.stderr.write(`${signal}: cleaning up\n`);
-    void cleanups.run().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  const signal = cleanUpOnSignal(cleanups);
   let api: ApiApp | undefined;
   let store: 'influxdb' | 'postgres' | null = null;
   try {
@@ -310,13 +303,12 @@ async function main(): Promise<void> {
     line('load', `${args.connections} connections, ${args.durationS} s per route after ${args.warmupS} s of warm-up`);
   } catch (error) {
     // Interrupted, the run fails because its connections are closing: nothing to report.
-    if (stopping) return;
+    if (signal.stopping) return;
     problems.push(error instanceof Error ? (error.stack ?? error.message) : String(error));
     if (api) process.stderr.write(`the API's last log lines:\n${await api.logTail(3_000)}\n`);
   } finally {
     await cleanups.run();
-    process.removeListener('SIGINT', interrupted);
-    process.removeListener('SIGTERM', interrupted);
+    signal.release();
   }
   for (const problem of problems) process.stderr.write(`FAILED: ${problem}\n`);
   const summary = Object.fromEntries(

@@ -28,7 +28,7 @@ import { loadConfig, type FleetConfig } from '@fleet/config';
 import { COMMAND_STREAM, type LiveRecordEvent } from '@fleet/contracts';
 import { RedisConnection, RedisEventBus } from '@fleet/messaging';
 import { wholeNumber } from './args';
-import { Cleanups } from './cleanups';
+import { Cleanups, cleanUpOnSignal } from './cleanups';
 import { announceOnline, connectRobots, disconnectRobots } from './commands/fake-robots';
 import { epochNow, postCommands, type PostRun } from './commands/poster';
 import {
@@ -124,14 +124,7 @@ async function main(): Promise<void> {
   const servers = requireServers(config);
   const run = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const cleanups = new Cleanups();
-  let stopping = false;
-  const interrupted = (signal: NodeJS.Signals) => {
-    stopping = true;
-    process.stderr.write(`${signal}: cleaning up\n`);
-    void cleanups.run().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  const signal = cleanUpOnSignal(cleanups);
   let stack: Stack | undefined;
   try {
     const dir = await mkdtemp(join(tmpdir(), 'fleet-bench-commands-'));
@@ -336,13 +329,12 @@ async function main(): Promise<void> {
     line('peak RSS of this process (API, jobs, ingest, robots)', `${n(rssMb)} MB`);
   } catch (error) {
     // Interrupted, the run fails because its connections are closing: nothing to report.
-    if (stopping) return;
+    if (signal.stopping) return;
     problems.push(error instanceof Error ? (error.stack ?? error.message) : String(error));
     if (stack) process.stderr.write(`the services' last log lines:\n${await stack.logTails(2_000)}\n`);
   } finally {
     await cleanups.run();
-    process.removeListener('SIGINT', interrupted);
-    process.removeListener('SIGTERM', interrupted);
+    signal.release();
   }
   for (const problem of problems) process.stderr.write(`FAILED: ${problem}\n`);
   const summary = {
