@@ -30,6 +30,29 @@ if (missing.length > 0) {
       stack.api.call('POST', '/api/v1/commands', { token, body });
     const read = (id: string) => stack.api.call('GET', `/api/v1/commands/${id}`, { token: stack.operator });
 
+    /** A command for one robot written to the tables as the API writes it (in one transaction), not through it. */
+    const storeDirectly = (
+      robotId: string,
+      fields: { type: string; parameters: string; timeout_s?: number; created_at?: Date },
+    ) =>
+      stack.api.db.transaction().execute(async (trx) => {
+        const command = await trx
+          .insertInto('commands')
+          .values({ ...fields, target_count: 1 })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        await trx
+          .insertInto('command_results')
+          .values({
+            command_id: command.id,
+            robot_id: robotId,
+            status: 'pending',
+            deadline_at: fields.created_at ?? new Date(),
+          })
+          .execute();
+        return command;
+      });
+
     it('a command to two robots where one answers and one does not ends partial after the timeout, with one retry sent', async () => {
       const answering = await stack.robot({
         answer: (r, _t, m) => answer(r, m, { success: true, message: 'Status retrieved', data: { cpu: 12 } }),
@@ -182,26 +205,12 @@ if (missing.length > 0) {
 
     it('a command stored while the jobs service was away is not executed late', async () => {
       const robot = await stack.robot({ answer: tonypiClient });
-      const stale = await stack.api.db
-        .insertInto('commands')
-        .values({
-          type: 'move',
-          parameters: JSON.stringify({ direction: 'forward' }),
-          timeout_s: 10,
-          target_count: 1,
-          created_at: new Date(Date.now() - 60_000),
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await stack.api.db
-        .insertInto('command_results')
-        .values({
-          command_id: stale.id,
-          robot_id: robot.id,
-          status: 'pending',
-          deadline_at: new Date(Date.now() - 60_000),
-        })
-        .execute();
+      const stale = await storeDirectly(robot.id, {
+        type: 'move',
+        parameters: JSON.stringify({ direction: 'forward' }),
+        timeout_s: 10,
+        created_at: new Date(Date.now() - 60_000),
+      });
       const done = await eventually(async () => {
         const command = await read(stale.id);
         expect(command.body.status).toBe('timed_out');
@@ -215,15 +224,10 @@ if (missing.length > 0) {
 
     it('a command stored with parameters no robot could take is given up, not retried for ever', async () => {
       const robot = await stack.robot({ answer: tonypiClient });
-      const bad = await stack.api.db
-        .insertInto('commands')
-        .values({ type: 'move', parameters: JSON.stringify({ direction: 'sideways' }), target_count: 1 })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await stack.api.db
-        .insertInto('command_results')
-        .values({ command_id: bad.id, robot_id: robot.id, status: 'pending', deadline_at: new Date() })
-        .execute();
+      const bad = await storeDirectly(robot.id, {
+        type: 'move',
+        parameters: JSON.stringify({ direction: 'sideways' }),
+      });
       const done = await eventually(async () => {
         const command = await read(bad.id);
         expect(command.body.status).toBe('timed_out');
