@@ -1,3 +1,4 @@
+import { naiveIsoTimestamp } from '@fleet/contracts';
 import { API_SERVERS } from '../support/api';
 import { answer, startCommandStack, tonypiClient, type CommandStack, type FakeRobot } from '../support/command-stack';
 import { DatabaseFactory } from '../support/database';
@@ -109,6 +110,34 @@ if (missing.length > 0) {
       ]);
     });
 
+    it("the jobs service's metrics count what was published, resent and how commands ended", async () => {
+      const metrics = await (await fetch(`${stack.services[0].url}/metrics`)).text();
+      const value = (name: string, labels: string) =>
+        Number(new RegExp(`^${name}\\{${labels},service="jobs"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+      expect(value('fleet_commands_published_total', 'type="status_request",attempt="retry"')).toBeGreaterThanOrEqual(
+        1,
+      );
+      expect(value('fleet_commands_settled_total', 'status="partial"')).toBeGreaterThanOrEqual(1);
+      expect(value('fleet_command_results_total', 'status="timed_out"')).toBeGreaterThanOrEqual(1);
+    });
+
+    it("a robot's own emergency stop (its button, no command of Fleet's) still marks it stopped", async () => {
+      const robot = await stack.robot();
+      await robot.publish('tonypi/emergency_stop/response', {
+        robot_id: robot.id,
+        command_id: 'emg_1769250645',
+        type: 'emergency_stop',
+        success: true,
+        message: 'Emergency stop activated: button',
+        state: { emergency_stopped: true, motors_stopped: true },
+        timestamp: naiveIsoTimestamp(new Date()),
+      });
+      await eventually(async () => {
+        const state = await stack.api.call('GET', `/api/v1/robots/${robot.id}`, { token: stack.operator });
+        expect(state.body.status).toBe('emergency_stopped');
+      });
+    });
+
     it('an emergency stop round trip: the acknowledgement stops the robot, commands it would refuse are refused, resume brings it back', async () => {
       const robot = await stack.robot({ answer: tonypiClient });
       const stop = await stack.api.call('POST', `/api/v1/robots/${robot.id}/emergency-stop`, {
@@ -149,11 +178,16 @@ if (missing.length > 0) {
       const online = await stack.api.db
         .selectFrom('robots')
         .select('robot_id')
+        .select('status')
         .where('status', '<>', 'offline')
         .execute();
+      const stopped = online.filter((r) => r.status === 'emergency_stopped').map((r) => r.robot_id);
+      expect(stopped.length).toBeGreaterThan(0);
       const accepted = await send({ broadcast: true, type: 'head_nod', timeout_s: 1 });
       expect(accepted.status).toBe(202);
-      expect(accepted.body.target_count).toBe(online.length);
+      // Robots that are emergency-stopped would refuse a nod: they are left out and named.
+      expect(accepted.body.target_count).toBe(online.length - stopped.length);
+      expect(accepted.body.response).toEqual({ skipped: { emergency_stopped: expect.arrayContaining(stopped) } });
       const done = await eventually(async () => {
         const command = await read(accepted.body.id);
         expect(['completed', 'partial']).toContain(command.body.status);
