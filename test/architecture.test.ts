@@ -15,6 +15,8 @@ const REFUSED: [string, string][] = [
   ['libs/contracts/src/x.ts', "import { Injectable } from '@nestjs/common';\nexport { Injectable };\n"],
   ['libs/contracts/src/x.ts', "import type { Kysely } from 'kysely';\nexport type K = Kysely<unknown>;\n"],
   ['libs/contracts/src/x.ts', "import { loadConfig } from '@fleet/config';\nexport { loadConfig };\n"],
+  ['libs/contracts/src/x.ts', "import { Registry } from 'prom-client';\nexport { Registry };\n"],
+  ['libs/contracts/src/x.ts', "import { randomUUID } from 'node:crypto';\nexport { randomUUID };\n"],
 ];
 const ALLOWED: [string, string][] = [
   ['apps/fleet/src/x.ts', "import { IngestModule } from '@apps/ingest/src/ingest.module';\nexport { IngestModule };\n"],

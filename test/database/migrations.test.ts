@@ -123,22 +123,28 @@ describeEachDatabase('schema migrations', (factory) => {
       .where('robot_id', 'is', null)
       .orderBy('metric_type')
       .execute();
+    // The figures operators of the systems Fleet replaces know, written out rather than read from the migration.
+    const seeded: [string, number, number, 'above' | 'below'][] = [
+      ['battery', 20, 10, 'below'],
+      ['cpu', 70, 90, 'above'],
+      ['disk', 80, 90, 'above'],
+      ['memory', 75, 90, 'above'],
+      ['servo_temp', 60, 75, 'above'],
+      ['servo_voltage', 5.5, 5, 'below'],
+      ['temperature', 70, 80, 'above'],
+    ];
     expect(rows).toEqual(
-      [...DEFAULT_THRESHOLDS, { metric_type: 'disk', warning: 80, critical: 90, direction: 'above' }]
-        .sort((a, b) => a.metric_type.localeCompare(b.metric_type))
-        .map((t) => ({
-          metric_type: t.metric_type,
-          warning_threshold: t.warning,
-          critical_threshold: t.critical,
-          direction: t.direction,
-          enabled: true,
-        })),
+      seeded.map(([metric_type, warning_threshold, critical_threshold, direction]) => ({
+        metric_type,
+        warning_threshold,
+        critical_threshold,
+        direction,
+        enabled: true,
+      })),
     );
-    expect(rows.find((r) => r.metric_type === 'servo_voltage')).toMatchObject({
-      warning_threshold: 5.5,
-      critical_threshold: 5,
-      direction: 'below',
-    });
+    expect(DEFAULT_THRESHOLDS.map((t) => t.metric_type).sort()).toEqual(
+      seeded.map(([metric]) => metric).filter((metric) => metric !== 'disk'),
+    );
     const timing = await db
       .selectFrom('alert_thresholds')
       .select(['metric_type', 'pending_s', 'clear_margin', 'auto_resolve'])

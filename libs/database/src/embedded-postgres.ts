@@ -91,7 +91,7 @@ export class EmbeddedPostgres {
   /** Creates the cluster if needed, starts the server and returns how to connect. */
   async start(): Promise<EmbeddedConnection> {
     const { logger } = this.options;
-    const runAs = systemUserFor();
+    const runAs = systemUserFor(logger);
     await mkdir(this.options.dataDir, { recursive: true });
     const binaries = await loadBinaries(runAs, this.options.dataDir);
     const password = await this.credentials();
@@ -359,16 +359,32 @@ async function run(file: string, runAs: RunAs | undefined, args: string[]): Prom
   }
 }
 
-/** PostgreSQL refuses to run as root: when Fleet runs as root, the server runs as the `postgres` system user. */
-function systemUserFor(): RunAs | undefined {
+/**
+ * PostgreSQL refuses to run as root: when Fleet runs as root, the server runs as the `postgres` system user, which
+ * is created (a system account without home or shell, as Debian's own PostgreSQL package creates it) when missing.
+ */
+function systemUserFor(logger: Logger): RunAs | undefined {
   if (process.getuid?.() !== 0) return undefined;
+  const lookUp = (): RunAs => ({
+    uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim()),
+    gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim()),
+  });
   try {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-    return { uid, gid };
+    return lookUp();
+  } catch {
+    // No such user yet: create it below.
+  }
+  try {
+    execFileSync(
+      'useradd',
+      ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'],
+      { stdio: 'pipe' },
+    );
+    logger.warn("created the 'postgres' system user to run embedded PostgreSQL, which cannot run as root");
+    return lookUp();
   } catch (error) {
     throw new EmbeddedPostgresError(
-      "PostgreSQL cannot run as root and there is no 'postgres' system user to run it as: " +
+      "PostgreSQL cannot run as root and the 'postgres' system user to run it as could not be created: " +
         'create one (useradd --system postgres), run Fleet as another user, or set DATABASE_URL',
       { cause: error },
     );
