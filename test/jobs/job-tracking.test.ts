@@ -58,7 +58,8 @@ if (missing.length > 0) {
       await buffer?.remove();
     });
 
-    it('started, in progress and done make one completed job; late and repeated messages change nothing', async () => {
+    /** Jobs and ingest on their own database and prefix, a watcher on the job and telemetry streams, and a robot. */
+    async function stack() {
       const database = await factory.create();
       const prefix = uniqueName('jobs');
       buffer = await tempDir('fleet-jobs');
@@ -70,11 +71,12 @@ if (missing.length > 0) {
         REDIS_KEY_PREFIX: `${prefix}:`,
         INGEST_BUFFER_DIR: buffer.path,
       };
-      apps.push(await startApp(JobsModule, 'jobs', env));
-      await apps[0].app.get(TelemetryReader).ready;
+      const jobs = await startApp(JobsModule, 'jobs', env);
+      apps.push(jobs);
+      await jobs.app.get(TelemetryReader).ready;
       apps.push(await startApp(IngestModule, 'ingest', env));
-      const db: Kysely<DB> = apps[0].app.get(DATABASE);
-      const bus: EventBus = apps[0].app.get(EVENT_BUS);
+      const db: Kysely<DB> = jobs.app.get(DATABASE);
+      const bus: EventBus = jobs.app.get(EVENT_BUS);
       const jobEvents = await watch<LiveRecordEvent>(bus, JOB_STREAM);
       const telemetry = await watch<TelemetryEvent>(bus, TELEMETRY_STREAM);
       subscriptions.push(jobEvents.subscription, telemetry.subscription);
@@ -83,7 +85,7 @@ if (missing.length > 0) {
       robot = await robotClient(serverUrl('MQTT_URL') as string, robotId);
       const t0 = Date.now() - 120_000;
       const topic = `${prefix}/tonypi/job/${robotId}`;
-      // As the TonyPi client's send_job_event writes them: optional keys only when given.
+      // As the TonyPi client's send_job_event writes them (optional keys only when given), at its QoS 0.
       const send = (seconds: number, fields: Record<string, unknown>) =>
         robot!.publishAsync(
           topic,
@@ -93,14 +95,37 @@ if (missing.length > 0) {
             task_name: 'Peeling',
             ...fields,
           }),
-          { qos: 1 },
+          { qos: 0 },
         );
+      const jobRows = () => db.selectFrom('jobs').selectAll().where('robot_id', '=', robotId).orderBy('id').execute();
+      return { jobs, db, bus, jobEvents, telemetry, robotId, t0, send, jobRows };
+    }
+
+    it('started, in progress and done make one completed job; late and repeated messages change nothing', async () => {
+      const { jobs, db, bus, jobEvents, telemetry, robotId, t0, send } = await stack();
 
       await send(0, { status: 'started', phase: 'scanning', estimated_duration: 60 });
-      await send(10, { status: 'in_progress', phase: 'searching', elapsed_time: 10, items_done: 1, items_total: 4 });
-      await send(20, { status: 'in_progress', phase: 'executing', elapsed_time: 20, items_done: 2, items_total: 4 });
-      await send(30, { status: 'in_progress', phase: 'executing', elapsed_time: 30, items_done: 3, items_total: 4 });
-      await send(45, { status: 'done', phase: 'done', elapsed_time: 45, success: true, items_done: 4, items_total: 4 });
+      const progress = (seconds: number, phase: string, done: number) =>
+        send(seconds, {
+          status: 'in_progress',
+          phase,
+          elapsed_time: seconds,
+          items_done: done,
+          items_total: 4,
+          progress_percent: done * 25,
+        });
+      await progress(10, 'searching', 1);
+      await progress(20, 'executing', 2);
+      await progress(30, 'executing', 3);
+      await send(45, {
+        status: 'done',
+        phase: 'done',
+        elapsed_time: 45,
+        success: true,
+        items_done: 4,
+        items_total: 4,
+        progress_percent: 100,
+      });
 
       const job = await eventually(async () => {
         const rows = await db.selectFrom('jobs').selectAll().where('robot_id', '=', robotId).execute();
@@ -146,7 +171,7 @@ if (missing.length > 0) {
       await eventually(() => expect(telemetry.received.filter((e) => e.kind === 'job')).toHaveLength(5));
       const sent = telemetry.received.filter((e) => e.kind === 'job');
       await bus.publish(TELEMETRY_STREAM, [sent[4], sent[2]]);
-      await send(30, { status: 'in_progress', phase: 'executing', elapsed_time: 30, items_done: 3, items_total: 4 });
+      await progress(30, 'executing', 3);
       await send(0, { status: 'started', phase: 'scanning', estimated_duration: 60 });
       await send(40, { status: 'cancelled', phase: 'executing', reason: 'late' });
       // The next job, sent after them: once it is there, the ones before it have been read.
@@ -167,6 +192,47 @@ if (missing.length > 0) {
       expect(logs).toHaveLength(4);
       await eventually(() => expect(jobEvents.received).toHaveLength(6));
       expect(jobEvents.received[5]).toMatchObject({ event: 'started', id: rows[1].id });
+
+      // The operator can read why the robot's job did not move.
+      const ignored = jobs.logs.lines().filter((l) => l.level === 'info' && l.robotId === robotId && 'reason' in l);
+      expect(ignored).toContainEqual(expect.objectContaining({ jobId: job.id, reason: 'out_of_order' }));
+      expect(ignored.map((l) => l.msg)).toContain(
+        `job message of ${robotId} ignored: older than the last message applied to its job`,
+      );
+    });
+
+    it('a start while a job is active ends that job as superseded and opens the new one', async () => {
+      const { jobEvents, t0, send, jobRows } = await stack();
+
+      await send(0, { status: 'started', phase: 'scanning', estimated_duration: 60 });
+      await send(10, {
+        status: 'in_progress',
+        phase: 'executing',
+        elapsed_time: 10,
+        items_done: 1,
+        items_total: 4,
+        progress_percent: 25,
+      });
+      await send(25, { status: 'started', phase: 'scanning', task_name: 'Sorting' });
+
+      const rows = await eventually(async () => {
+        const all = await jobRows();
+        expect(all.map((r) => r.status)).toEqual(['superseded', 'active']);
+        return all;
+      });
+      expect(rows[0]).toMatchObject({ task_name: 'Peeling', items_done: 1, percent_complete: 25, duration_s: 25 });
+      expect(rows[0].end_time?.getTime()).toBe(t0 + 25_000);
+      expect(rows[1]).toMatchObject({ task_name: 'Sorting', percent_complete: 0, end_time: null });
+      expect(rows[1].start_time.getTime()).toBe(t0 + 25_000);
+
+      await eventually(() => expect(jobEvents.received).toHaveLength(4));
+      expect(jobEvents.received.map((e) => [e.event, e.id])).toEqual([
+        ['started', rows[0].id],
+        ['progress', rows[0].id],
+        ['superseded', rows[0].id],
+        ['started', rows[1].id],
+      ]);
+      expect(jobEvents.received[2]).toMatchObject({ job: { status: 'superseded' } });
     });
   });
 }

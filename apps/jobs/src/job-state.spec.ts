@@ -1,4 +1,12 @@
-import { crossed, decide, type JobChange, type JobDecision, type JobMessage, type JobState } from './job-state';
+import {
+  CLOSED_ECHO_WINDOW_MS,
+  crossed,
+  decide,
+  type JobChange,
+  type JobDecision,
+  type JobMessage,
+  type JobState,
+} from './job-state';
 
 const T0 = Date.parse('2026-01-24T10:00:00.000Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000);
@@ -215,6 +223,102 @@ describe('late and repeated messages', () => {
       message(2, { status: 'in_progress', percent: 20, itemsDone: 2 }),
     );
     expect(job).toMatchObject({ percent: 60, itemsDone: 6 });
+  });
+});
+
+describe('echoes of a job that has closed', () => {
+  /** The legacy progress the TonyPi client sends for each found item, its count going on past the job. */
+  const legacy = (seconds: number, itemsDone: number) => {
+    const percent = Math.round(itemsDone * 10 * 100) / 100;
+    return message(seconds, {
+      status: percent < 100 ? 'working' : 'completed',
+      percent,
+      itemsDone,
+      itemsTotal: 10,
+    });
+  };
+
+  it('a legacy counter that goes on after the job completed opens no more jobs', () => {
+    const { stored, changes } = run(
+      legacy(0, 1),
+      legacy(30, 5),
+      legacy(90, 10),
+      legacy(95, 10),
+      legacy(400, 11),
+      legacy(900, 12),
+      message(2000, { percent: 130, itemsDone: 13 }),
+    );
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ status: 'completed', itemsDone: 10, percent: 100, endTime: at(90) });
+    expect(changes.slice(3)).toEqual(Array(4).fill({ kind: 'ignored', reason: 'after_close' }));
+  });
+
+  it('a legacy working or completed right after a done opens no job', () => {
+    const { stored, changes } = run(
+      message(0, { status: 'started', taskName: 'Peeling', itemsTotal: 4 }),
+      message(20, { status: 'in_progress', elapsedS: 20, itemsDone: 2, itemsTotal: 4, percent: 50 }),
+      message(45, { status: 'done', elapsedS: 45, itemsDone: 4, itemsTotal: 4, percent: 100 }),
+      legacy(46, 4),
+      legacy(50, 10),
+      message(58, { status: 'done', elapsedS: 58 }),
+    );
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ status: 'completed', itemsDone: 4, endTime: at(45), durationS: 45 });
+    expect(changes.slice(3).map((c) => c.kind === 'ignored' && c.reason)).toEqual([
+      'after_close',
+      'after_close',
+      'after_close',
+    ]);
+  });
+
+  it('the closed job’s counts sent again long after open no job', () => {
+    const { stored, changes } = run(legacy(0, 9), legacy(10, 10), legacy(3600, 10));
+    expect(stored).toHaveLength(1);
+    expect(changes[2]).toEqual({ kind: 'ignored', reason: 'after_close' });
+  });
+
+  it('a close whose elapsed time puts its start after the last close is a job of its own', () => {
+    const { stored } = run(
+      message(0, { status: 'started', taskName: 'A' }),
+      message(30, { status: 'completed', elapsedS: 30 }),
+      message(50, { status: 'completed', taskName: 'B', elapsedS: 15 }),
+    );
+    expect(stored.map((j) => [j.taskName, j.status, j.startTime])).toEqual([
+      ['A', 'completed', at(0)],
+      ['B', 'completed', at(35)],
+    ]);
+  });
+
+  it('a progress whose elapsed time puts its start after the last close opens a job', () => {
+    const { stored } = run(
+      message(0, { status: 'started' }),
+      message(30, { status: 'completed' }),
+      message(40, { status: 'in_progress', elapsedS: 8, taskName: 'B' }),
+    );
+    expect(stored).toHaveLength(2);
+    expect(stored[1]).toMatchObject({ status: 'active', taskName: 'B', startTime: at(32) });
+  });
+
+  it('a close with other counts after the window is a job of its own', () => {
+    const { stored } = run(
+      message(0, { status: 'started' }),
+      message(30, { status: 'completed', itemsDone: 4, itemsTotal: 4 }),
+      legacy(30 + CLOSED_ECHO_WINDOW_MS / 1000 + 1, 10),
+    );
+    expect(stored).toHaveLength(2);
+    expect(stored[1]).toMatchObject({ status: 'completed', itemsDone: 10, percent: 100 });
+  });
+
+  it('a legacy job that starts inside the window is opened by its first message after it', () => {
+    const { stored, changes } = run(
+      legacy(0, 10),
+      legacy(20, 1),
+      legacy(CLOSED_ECHO_WINDOW_MS / 1000, 2),
+      legacy(100, 3),
+    );
+    expect(changes.map((c) => c.kind)).toEqual(['changed', 'ignored', 'ignored', 'changed']);
+    expect(stored).toHaveLength(2);
+    expect(stored[1]).toMatchObject({ status: 'active', itemsDone: 3, percent: 30, startTime: at(100) });
   });
 });
 

@@ -6,7 +6,10 @@
  * - `in_progress` (or the legacy `working`, or a bare percentage) updates phase, percent, items and last item; with no
  *   active job it opens one (Fleet may have missed the start).
  * - `done`/`completed`, `cancelled`, `failed` close the active job with end time and duration (a close with no job
- *   open is recorded as a job that started `elapsed_time` earlier).
+ *   open is recorded as a job that started `elapsed_time` earlier: its start may come late, or never).
+ * - With no job open, a message that is not a start and only echoes the job that last closed opens nothing (see
+ *   {@link CLOSED_ECHO_WINDOW_MS}): the TonyPi client also reports found items the legacy way, after its own `done`
+ *   and with a counter that may carry on past the job, and each of those would otherwise count as one more job.
  * - A message older (by the robot's clock) than the last one applied, or the same message again, changes nothing,
  *   so nothing moves backwards and nothing closed reopens. Percent and items done never decrease within a job.
  */
@@ -58,7 +61,16 @@ export interface JobMessage {
   reason: string | undefined;
 }
 
-export type IgnoreReason = 'redelivered' | 'out_of_order' | 'unknown_status' | 'closed';
+export type IgnoreReason = 'redelivered' | 'out_of_order' | 'unknown_status' | 'closed' | 'after_close';
+
+/**
+ * For this long (robot time) after a job closes, a message with no job open is taken as an echo of that job unless
+ * its `elapsed_time` shows it began after the close. The client's echoes (a legacy `working`/`completed` sent for the
+ * item that finished the job, a repeated completion) follow the close within seconds; a minute leaves room for a slow
+ * publish loop, and costs little: a job whose start was missed inside it and which sends no `elapsed_time` (the legacy
+ * form) is opened by its first message after the minute, its counts being absolute.
+ */
+export const CLOSED_ECHO_WINDOW_MS = 60_000;
 
 export interface JobChange {
   /** The job as it is now (new when `id` is null). */
@@ -112,6 +124,9 @@ export function decide(current: JobState | undefined, message: JobMessage): JobD
     }
   }
   const active = current?.status === 'active' ? current : undefined;
+  if (current && !active && action !== 'start' && echoesClosed(current, message)) {
+    return { kind: 'ignored', reason: 'after_close' };
+  }
   switch (action) {
     case 'start': {
       const job = open(message, message.time);
@@ -136,6 +151,34 @@ function actionOf(message: JobMessage): Action | undefined {
   const status = message.status?.trim().toLowerCase();
   if (status === undefined || status === '') return message.percent === undefined ? undefined : 'progress';
   return ACTIONS[status];
+}
+
+/**
+ * Whether `message`, arriving with no job open, is about the job that last closed rather than a new one: it does not
+ * show it began after the close, and it comes within {@link CLOSED_ECHO_WINDOW_MS} of the close, repeats the closed
+ * job's counts, or counts past its own total (the legacy counter carrying on after the job).
+ */
+function echoesClosed(last: JobState, message: JobMessage): boolean {
+  const end = (last.endTime ?? last.lastMessageAt)?.getTime();
+  if (end === undefined) return false;
+  const at = message.time.getTime();
+  const elapsed = nonNegative(message.elapsedS);
+  if (elapsed !== undefined && at - elapsed * 1000 >= end) return false;
+  return at - end <= CLOSED_ECHO_WINDOW_MS || repeatsCounts(last, message) || countsPastTotal(message);
+}
+
+function repeatsCounts(last: JobState, message: JobMessage): boolean {
+  const done = count(message.itemsDone);
+  if (done === undefined || done === 0 || done !== last.itemsDone) return false;
+  const total = count(message.itemsTotal);
+  return total === undefined || total === last.itemsTotal;
+}
+
+function countsPastTotal(message: JobMessage): boolean {
+  if (message.percent !== undefined && message.percent > 100) return true;
+  const done = count(message.itemsDone);
+  const total = count(message.itemsTotal);
+  return done !== undefined && total !== undefined && total > 0 && done > total;
 }
 
 function changed(job: JobState, event: JobEventKind, before: number, superseded?: JobState): JobDecision {

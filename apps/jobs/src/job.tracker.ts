@@ -6,7 +6,14 @@ import { EVENT_BUS, type EventBus } from '@fleet/messaging';
 import { CLOCK, LOGGER, type Clock } from '@fleet/platform';
 import { readJobMessage } from './job-message';
 import { isPermanent } from './permanent-error';
-import { decide, type JobEventKind, type JobMessage, type JobState, type JobStatus } from './job-state';
+import {
+  decide,
+  type IgnoreReason,
+  type JobEventKind,
+  type JobMessage,
+  type JobState,
+  type JobStatus,
+} from './job-state';
 
 /**
  * Follows robots' jobs from their `tonypi/job/{id}` messages (read from the telemetry stream by the
@@ -60,7 +67,7 @@ export class JobTracker {
       const current = await robot.current();
       const decision = decide(current && toState(current), message);
       if (decision.kind === 'ignored') {
-        this.log.debug({ robotId, messageKey: message.key, reason: decision.reason }, 'job message changes nothing');
+        this.logIgnored(robotId, current?.id ?? null, message, decision.reason);
         return [];
       }
       const now = this.clock.now();
@@ -76,6 +83,19 @@ export class JobTracker {
       for (const milestone of decision.milestones) await this.logMilestone(robot, row, milestone, message.time);
       return out;
     });
+  }
+
+  /**
+   * A message the robot sent that leaves its job as it was is logged at info, so an operator can tell why the job did
+   * not move; one the bus delivered again, or a status without a meaning, only at debug.
+   */
+  private logIgnored(robotId: string, jobId: number | null, message: JobMessage, reason: IgnoreReason): void {
+    const fields = { robotId, jobId, messageKey: message.key, status: message.status, reason };
+    if (reason === 'redelivered' || reason === 'unknown_status') {
+      this.log.debug(fields, 'job message changes nothing');
+      return;
+    }
+    this.log.info(fields, `job message of ${robotId} ignored: ${IGNORED_BECAUSE[reason]}`);
   }
 
   private async logMilestone(robot: RobotJobs, job: TrackedJob, milestone: number, at: Date): Promise<void> {
@@ -106,6 +126,12 @@ export class JobTracker {
     }
   }
 }
+
+const IGNORED_BECAUSE: Record<Exclude<IgnoreReason, 'redelivered' | 'unknown_status'>, string> = {
+  out_of_order: 'older than the last message applied to its job',
+  closed: 'its job has already closed',
+  after_close: 'it echoes the job that just closed and opens no new one',
+};
 
 function toState(row: TrackedJob): JobState {
   return {
