@@ -7,12 +7,13 @@ import {
   type RobotMessageKind,
   type TelemetryEvent,
 } from '@fleet/contracts';
-import { DATABASE, type DB } from '@fleet/database';
+import { DATABASE, RobotRepository, type DB } from '@fleet/database';
 import {
   EMBEDDED_BROKER,
   EVENT_BUS,
   LIVE_STATE,
   type EmbeddedBroker,
+  seriesKey,
   type EventBus,
   type LiveState,
 } from '@fleet/messaging';
@@ -110,8 +111,10 @@ describe.each(setups)('ingest on $name', (setup) => {
     await setup.dispose?.();
   });
 
-  async function start(extra: Record<string, string> = {}): Promise<void> {
+  /** Starts ingest on a fresh database, where `registered` robots are already registered. */
+  async function start(extra: Record<string, string> = {}, registered: string[] = []): Promise<void> {
     const database = await factory.create();
+    for (const robotId of registered) await new RobotRepository(database.db).create(robotId);
     buffer = await tempDir('fleet-ingest');
     app = await startApp(IngestModule, 'ingest', { ...setup.env(database.url, buffer.path), ...extra });
     store = app.app.get(TELEMETRY_STORE);
@@ -146,6 +149,16 @@ describe.each(setups)('ingest on $name', (setup) => {
   }
 
   const kinds = Object.keys(ROBOT_PAYLOAD_EXAMPLES) as RobotMessageKind[];
+  /** Every measurement the TonyPi topics make besides `servo_data` (one series per servo). */
+  const MEASUREMENTS = [
+    'sensor_data',
+    'robot_status',
+    'battery_status',
+    'robot_location',
+    'vision_data',
+    'robot_logs',
+    'job_progress',
+  ] as const;
 
   it('takes every TonyPi topic as the client sends it into the store, live state, events and the registry', async () => {
     await start();
@@ -176,23 +189,30 @@ describe.each(setups)('ingest on $name', (setup) => {
     const servos = await store.latest(robotId, 'servo_data');
     expect(servos).toHaveLength(6);
     expect(servos.find((s) => s.tags.servo_id === '4')).toMatchObject({ fields: { temperature: 63, voltage: 4.97 } });
-    for (const measurement of [
-      'sensor_data',
-      'robot_status',
-      'battery_status',
-      'robot_location',
-      'vision_data',
-      'robot_logs',
-      'job_progress',
-    ] as const) {
-      const [latest] = await store.latest(robotId, measurement);
-      expect({ measurement, time: latest?.time.getTime() }).toEqual({ measurement, time: Math.floor(at.getTime()) });
+    const series: string[] = [];
+    for (const measurement of [...MEASUREMENTS, 'servo_data'] as const) {
+      const latest = await store.latest(robotId, measurement);
+      expect(latest.length).toBeGreaterThan(0);
+      for (const point of latest) {
+        expect({ measurement, time: point.time.getTime() }).toEqual({ measurement, time: Math.floor(at.getTime()) });
+        series.push(seriesKey(measurement, point.tags));
+      }
     }
+    // Live state holds the newest entry of every series the topics make, as the store does.
     const state = await live.get(robotId);
     expect(state?.status).toBe('online');
-    expect(Object.keys(state?.entries ?? {})).toEqual(
-      expect.arrayContaining(['battery_status', 'robot_location', 'robot_status']),
-    );
+    expect(Object.keys(state?.entries ?? {}).sort()).toEqual(series.sort());
+    expect(state?.entries.battery_status?.fields.percentage).toBe(ROBOT_PAYLOAD_EXAMPLES.battery.percentage);
+    expect(state?.entries['sensor_data:accelerometer_z']?.time).toBe(at.toISOString());
+    expect(state?.lastSeen).not.toBeNull();
+    await expect(live.summary()).resolves.toEqual({
+      total: 1,
+      online: 1,
+      offline: 0,
+      other: {},
+      batteryAverage: ROBOT_PAYLOAD_EXAMPLES.battery.percentage,
+      batteryReporting: 1,
+    });
     const row = await db
       .selectFrom('robots')
       .select(['status', 'ip_address', 'camera_url', 'last_seen'])
@@ -269,6 +289,57 @@ describe.each(setups)('ingest on $name', (setup) => {
     expect(metrics).toMatch(/fleet_ingest_messages_total\{[^}]*result="accepted"[^}]*\} 8/);
   });
 
+  it("with automatic registration off, keeps an unknown robot's messages as dead letters while a registered robot's flow", async () => {
+    const known = uniqueName('tonypi');
+    const stranger = uniqueName('tonypi');
+    await start({ INGEST_AUTO_REGISTER: 'false' }, [known]);
+    const reading = (robotId: string, n: number) => ({
+      robot_id: robotId,
+      sensor_type: 'light',
+      value: n,
+      unit: 'lux',
+      timestamp: new Date(Date.now() - 10_000 + n).toISOString(),
+    });
+    const registered = await robot(known);
+    const unknown = await robot(stranger);
+    await publish(unknown, `tonypi/sensors/${stranger}`, reading(stranger, 1));
+    await publish(registered, `tonypi/sensors/${known}`, reading(known, 1));
+    await publish(unknown, 'tonypi/battery', { robot_id: stranger, percentage: 50 });
+    await publish(registered, `tonypi/sensors/${known}`, reading(known, 2));
+
+    await eventually(async () => {
+      const letters = await db
+        .selectFrom('dead_letters')
+        .select(['reason', 'robot_id', 'topic'])
+        .orderBy('id')
+        .execute();
+      expect(letters).toEqual([
+        { reason: 'unknown_robot', robot_id: stranger, topic: `tonypi/sensors/${stranger}` },
+        { reason: 'unknown_robot', robot_id: stranger, topic: 'tonypi/battery' },
+      ]);
+    });
+    await eventually(() => expect(events.filter((e) => e.robotId === known)).toHaveLength(2));
+    expect(events.filter((e) => e.robotId === stranger)).toEqual([]);
+    const rows = await db.selectFrom('robots').select('robot_id').execute();
+    expect(rows).toEqual([{ robot_id: known }]);
+    expect(await live.get(stranger)).toBeNull();
+    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect(metrics).toMatch(/fleet_ingest_messages_total\{[^}]*result="rejected"[^}]*reason="unknown_robot"[^}]*\} 2/);
+
+    // Once registered through the API, the robot's messages are taken within about a second, not at the next
+    // minute's reload.
+    await new RobotRepository(db).create(stranger);
+    let n = 2;
+    await eventually(
+      async () => {
+        await publish(unknown, `tonypi/sensors/${stranger}`, reading(stranger, (n += 1)));
+        expect(events.filter((e) => e.robotId === stranger).length).toBeGreaterThan(0);
+      },
+      5_000,
+      200,
+    );
+  });
+
   it('a topic under tonypi/ that Fleet does not know is refused by the embedded broker, or kept as a dead letter', async () => {
     await start();
     const robotId = uniqueName('tonypi');
@@ -284,6 +355,53 @@ describe.each(setups)('ingest on $name', (setup) => {
       expect(letters).toEqual([{ reason: 'unknown_topic', topic: `tonypi/elsewhere/${robotId}` }]);
     });
   });
+
+  it('answers a scan written while the buffer is full, and drains the buffer', async () => {
+    const proxied = setup.external ? serverUrl('INFLUX_URL') : undefined;
+    const proxy = TcpProxy.forUrl(proxied ?? setup.target().adminUrl);
+    proxies.push(proxy);
+    await proxy.start();
+    const database = await factory.create();
+    const url = proxied ? proxy.rewrite(proxied) : proxy.rewrite(database.url);
+    buffer = await tempDir('fleet-ingest');
+    app = await startApp(IngestModule, 'ingest', {
+      ...setup.env(database.url, buffer.path),
+      ...(proxied ? { INFLUX_URL: url } : { DATABASE_URL: url }),
+      INGEST_BUFFER_MAX_MB: '1',
+    });
+    db = app.app.get(DATABASE);
+    const robotId = uniqueName('tonypi');
+    const client = await robot(robotId);
+    const items = `${setup.external ? `${prefix}/` : ''}tonypi/items/${robotId}`;
+    await client.subscribeAsync(items, { qos: 1 });
+    const reply = new Promise<void>((resolve) => client.on('message', (topic) => topic === items && resolve()));
+
+    // The scan's batch cannot be written; the messages after it fill the buffer, so ingest stops reading.
+    await proxy.cut();
+    const { topic, payload } = robotExample('scan', { robotId, at: new Date() });
+    await publish(client, topic, payload, 1);
+    const fillers = 15;
+    for (let n = 0; n < fillers; n += 1) {
+      await publish(
+        client,
+        `tonypi/logs/${robotId}`,
+        { robot_id: robotId, level: 'INFO', message: 'x'.repeat(100_000) },
+        1,
+      );
+    }
+    await eventually(async () => {
+      const metrics = await (await fetch(`${app.url}/metrics`)).text();
+      expect(metrics).toMatch(/fleet_ingest_buffer_full_total\{[^}]*\} [1-9]/);
+    });
+    await proxy.start();
+
+    await reply;
+    // Every filler is too long for a log line: each ends as a dead letter once the buffer drains.
+    await eventually(async () => {
+      const letters = await db.selectFrom('dead_letters').select('id').where('robot_id', '=', robotId).execute();
+      expect(letters).toHaveLength(fillers);
+    }, 20_000);
+  }, 60_000);
 
   it('rides out a telemetry store outage: health says so, the backlog drains, every point is stored once', async () => {
     const proxied = setup.external ? serverUrl('INFLUX_URL') : undefined;

@@ -1,4 +1,5 @@
 import { connectAsync, type MqttClient } from 'mqtt';
+import { Registry } from 'prom-client';
 import { RobotCredentialRepository, RobotRepository } from '@fleet/database';
 import {
   EmbeddedBroker,
@@ -122,6 +123,62 @@ describeEachDatabase('robot access to the embedded broker', (factory) => {
     );
   });
 
+  it("closes a robot that reports another robot's battery, counts and logs it, and takes its own", async () => {
+    const metrics = new Registry();
+    const url = await startBroker({ metrics });
+    const fleet = await connect(url, 'fleet-test', FLEET);
+    const received = collect(fleet);
+    await fleet.subscribeAsync('tonypi/#', { qos: 1 });
+    const credentials = await credentialsFor('tonypi_01');
+    const intruder = await connect(url, 'tonypi_01', credentials);
+
+    const gone = closed(intruder);
+    intruder.publish('tonypi/battery', '{"robot_id":"tonypi_02","percentage":3}', { qos: 0 });
+    await gone;
+
+    const honest = await connect(url, 'tonypi_01', credentials);
+    const own = await nextMessage(fleet, 'tonypi/battery');
+    await honest.publishAsync('tonypi/battery', '{"robot_id":"tonypi_01","percentage":80}', { qos: 1 });
+    await expect(own.promise).resolves.toMatchObject({ payload: '{"robot_id":"tonypi_01","percentage":80}' });
+    expect(received.map((m) => m.payload)).toEqual(['{"robot_id":"tonypi_01","percentage":80}']);
+
+    expect(warnings()).toContainEqual(
+      expect.objectContaining({
+        clientId: 'tonypi_01',
+        robotId: 'tonypi_01',
+        topic: 'tonypi/battery',
+        reason: expect.stringContaining("'tonypi_02'") as unknown,
+      }),
+    );
+    const refused = await metrics.getSingleMetric('fleet_mqtt_broker_publishes_refused_total')?.get();
+    expect(refused?.values).toEqual([{ labels: { reason: 'robot_id' }, value: 1 }]);
+  });
+
+  it('holds an anonymous robot to its client id in payloads, and leaves payloads without an id to ingest', async () => {
+    const url = await startBroker({ allowAnonymous: true });
+    const fleet = await connect(url, 'fleet-test', FLEET);
+    const robot = await connect(url, 'tonypi_05');
+
+    for (const payload of ['not json', '{"percentage":50}', '{"robot_id":"tonypi_05","percentage":50}']) {
+      const delivered = await nextMessage(fleet, 'tonypi/location');
+      await robot.publishAsync('tonypi/location', payload, { qos: 1 });
+      await expect(delivered.promise).resolves.toMatchObject({ payload });
+    }
+    // Fleet itself may speak for any robot.
+    const answer = await nextMessage(robot, 'tonypi/commands/tonypi_05');
+    await fleet.publishAsync('tonypi/commands/response', '{"robot_id":"tonypi_09","command_id":"c1"}', { qos: 1 });
+    await fleet.publishAsync('tonypi/commands/tonypi_05', '{"type":"stop"}', { qos: 1 });
+    await expect(answer.promise).resolves.toMatchObject({ topic: 'tonypi/commands/tonypi_05' });
+    expect(fleet.connected).toBe(true);
+
+    const gone = closed(robot);
+    robot.publish('tonypi/emergency_stop/response', '{"robot_id":"tonypi_06","success":true}', { qos: 0 });
+    await gone;
+    expect(warnings()).toContainEqual(
+      expect.objectContaining({ clientId: 'tonypi_05', topic: 'tonypi/emergency_stop/response' }),
+    );
+  });
+
   it('lets no robot command robots, itself included', async () => {
     const url = await startBroker();
     const robot = await connect(url, 'tonypi_01', await credentialsFor('tonypi_01'));
@@ -232,6 +289,28 @@ describeEachDatabase('robot access to the embedded broker', (factory) => {
     await expect(connect(url, 'tonypi_05', { username: 'tonypi_05', password: 'guess' })).rejects.toThrow(
       /Bad username or password/,
     );
+  });
+
+  it('with MQTT_ALLOW_ANONYMOUS, refuses a client without credentials that takes the id of a robot that has them', async () => {
+    const url = await startBroker({ allowAnonymous: true });
+    const fleet = await connect(url, 'fleet-test', FLEET);
+    const robot = await connect(url, 'tonypi_01', await credentialsFor('tonypi_01'));
+    await robot.subscribeAsync('tonypi/commands/tonypi_01', { qos: 1 });
+
+    await expect(connect(url, 'tonypi_01')).rejects.toThrow(/Not authorized/);
+    expect(robot.connected).toBe(true);
+    const command = await nextMessage(robot, 'tonypi/commands/tonypi_01');
+    await fleet.publishAsync('tonypi/commands/tonypi_01', '{"type":"stop"}', { qos: 1 });
+    await expect(command.promise).resolves.toMatchObject({ topic: 'tonypi/commands/tonypi_01' });
+    const refusal = warnings().find(
+      (l) => String(l.msg).startsWith('MQTT login refused') && l.clientId === 'tonypi_01',
+    );
+    expect(refusal?.reason).toContain('has credentials');
+
+    // Once its credential is revoked, the robot may again be admitted by its client id.
+    await robot.endAsync();
+    await new RobotCredentialRepository(db.db).revoke('tonypi_01', { actor: 'test' });
+    await expect(connect(url, 'tonypi_01')).resolves.toMatchObject({ connected: true });
   });
 
   it("keeps robots off Fleet's client ids and out of wills on others' topics", async () => {

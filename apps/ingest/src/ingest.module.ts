@@ -34,7 +34,8 @@ function openBuffer(config: FleetConfig, logger: Logger, resources: Resources): 
 
 /**
  * Ingest's own session (the service's shared connection keeps `fleet-ingest-<instance>`): fixed per replica, so
- * the broker keeps its messages across a restart.
+ * the broker keeps its messages across a restart. It only receives: while the buffer is full it reads no packet, so
+ * what ingest publishes (scan replies) goes out on the shared connection.
  */
 async function connectIngest(
   connect: MqttConnect,

@@ -4,13 +4,20 @@ import type { Logger } from 'pino';
 import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
 import { decodeRobotMessage, TELEMETRY_STREAM } from '@fleet/contracts';
 import { DeadLetterRepository, SystemLogRepository } from '@fleet/database';
-import { EVENT_BUS, LIVE_STATE, type EventBus, type LiveState, type MqttConnection } from '@fleet/messaging';
+import {
+  EVENT_BUS,
+  LIVE_STATE,
+  MQTT_CONNECTION,
+  type EventBus,
+  type LiveState,
+  type MqttConnection,
+} from '@fleet/messaging';
 import { HealthRegistry, LOGGER } from '@fleet/platform';
 import { TELEMETRY_STORE, type TelemetryPoint, type TelemetryStore } from '@fleet/telemetry';
 import { planBatch, type Decoded, type IngestPlan } from './batch-planner';
 import { MessageLog } from './buffer/message-log';
 import type { BufferedMessage } from './buffer/record-codec';
-import { INGEST_BUFFER, INGEST_MQTT } from './ingest.tokens';
+import { INGEST_BUFFER } from './ingest.tokens';
 import { IngestMetrics } from './ingest.metrics';
 import { writeIsolating } from './isolate';
 import { RobotRegistry } from './robot-registry';
@@ -39,7 +46,12 @@ export class IngestWriter implements OnApplicationBootstrap, OnApplicationShutdo
 
   constructor(
     @Inject(INGEST_BUFFER) private readonly buffer: MessageLog,
-    @Inject(INGEST_MQTT) private readonly mqtt: MqttConnection,
+    /**
+     * The service's shared connection, never ingest's own: while the buffer is full, ingest's connection reads no
+     * packet (it holds a message's acknowledgement until there is room), so a reply's PUBACK could not arrive there
+     * and the batch that makes the room would never commit.
+     */
+    @Inject(MQTT_CONNECTION) private readonly replies: MqttConnection,
     @Inject(TELEMETRY_STORE) private readonly store: TelemetryStore,
     @Inject(LIVE_STATE) private readonly live: LiveState,
     @Inject(EVENT_BUS) private readonly events: EventBus,
@@ -104,13 +116,13 @@ export class IngestWriter implements OnApplicationBootstrap, OnApplicationShutdo
   /** Writes everything a batch becomes; each step is retried until it succeeds, never repeated once done. */
   private async write(batch: BufferedMessage[]): Promise<void> {
     await this.retry('database', () => this.registry.refresh());
-    const plan = planBatch(batch, this.registry, {
-      logId: this.buffer.logId,
-      autoRegister: this.config.ingest.autoRegister,
-      maxMessageBytes: this.config.ingest.maxMessageBytes,
-      sightingIntervalMs: 1_000,
-      decode: (message) => this.decode(message),
-    });
+    let plan = this.plan(batch);
+    // A robot registered through the API since the last reload is let in now, not a minute later.
+    const refused = plan.deadLetters.flatMap((row) =>
+      row.reason === 'unknown_robot' && row.robot_id ? [row.robot_id] : [],
+    );
+    const unknown = [...plan.newRobots, ...refused];
+    if (await this.retry('database', () => this.registry.refreshForUnknown(unknown))) plan = this.plan(batch);
     this.metrics.batchSize.observe(batch.length);
     const written = await this.retry('telemetry', () => this.writePoints(plan.points));
     this.metrics.points.inc(written);
@@ -123,6 +135,16 @@ export class IngestWriter implements OnApplicationBootstrap, OnApplicationShutdo
       { messages: batch.length, points: written, rejected: plan.deadLetters.length, first: batch[0]?.seq },
       'batch stored',
     );
+  }
+
+  private plan(batch: BufferedMessage[]): IngestPlan {
+    return planBatch(batch, this.registry, {
+      logId: this.buffer.logId,
+      autoRegister: this.config.ingest.autoRegister,
+      maxMessageBytes: this.config.ingest.maxMessageBytes,
+      sightingIntervalMs: 1_000,
+      decode: (message) => this.decode(message),
+    });
   }
 
   /**
@@ -188,7 +210,9 @@ export class IngestWriter implements OnApplicationBootstrap, OnApplicationShutdo
 
   private async reply(plan: IngestPlan): Promise<void> {
     for (const reply of plan.replies)
-      await this.mqtt.client.publishAsync(this.mqtt.topic(reply.topic), JSON.stringify(reply.payload), { qos: 1 });
+      await this.replies.client.publishAsync(this.replies.topic(reply.topic), JSON.stringify(reply.payload), {
+        qos: 1,
+      });
   }
 
   private count(plan: IngestPlan): void {

@@ -12,12 +12,15 @@ interface Known {
 }
 
 const RELOAD_MS = 60_000;
+/** How often a message from a robot not in the copy may reload it: one registered through the API is let in that fast. */
+export const UNKNOWN_RELOAD_MS = 1_000;
 /** Sightings written at once, so a batch from many robots does not take the whole pool. */
 const WRITE_CONCURRENCY = 4;
 
 /**
  * The robots ingest knows, kept in memory so a message never waits for a lookup; refreshed from Postgres every
- * minute (robots registered or removed through the API). Writes what a batch learnt about robots: registrations,
+ * minute (robots registered or removed through the API), and at most every {@link UNKNOWN_RELOAD_MS} when a message
+ * comes from a robot it does not know. Writes what a batch learnt about robots: registrations,
  * `last_seen`, status, IP and camera URL, and connection events.
  */
 @Injectable()
@@ -54,6 +57,21 @@ export class RobotRegistry implements RegistryView {
   /** Loads the registered robots (active ones) when the copy is older than a minute. */
   async refresh(now = Date.now()): Promise<void> {
     if (now - this.loadedAt < RELOAD_MS) return;
+    await this.load(now);
+  }
+
+  /**
+   * Reloads the registered robots because `robotIds` are not in the copy, unless it was loaded less than
+   * {@link UNKNOWN_RELOAD_MS} ago. Whether any of them is known now.
+   */
+  async refreshForUnknown(robotIds: Iterable<string>, now = Date.now()): Promise<boolean> {
+    const unknown = [...robotIds].filter((robotId) => !this.known.has(robotId));
+    if (unknown.length === 0 || now - this.loadedAt < UNKNOWN_RELOAD_MS) return false;
+    await this.load(now);
+    return unknown.some((robotId) => this.known.has(robotId));
+  }
+
+  private async load(now: number): Promise<void> {
     const rows = await this.db
       .selectFrom('robots')
       .select(['robot_id', 'status', sql<Date | null>`last_seen`.as('last_seen')])

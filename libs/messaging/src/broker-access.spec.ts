@@ -1,4 +1,4 @@
-import { mayPublish, maySubscribe, robotIdProblem, type BrokerIdentity } from './broker-access';
+import { mayPublish, maySubscribe, payloadRobotProblem, robotIdProblem, type BrokerIdentity } from './broker-access';
 
 const robot: BrokerIdentity = { kind: 'robot', robotId: 'tonypi_01', via: 'credential' };
 const fleet: BrokerIdentity = { kind: 'fleet' };
@@ -51,6 +51,38 @@ describe('what a robot may publish on the embedded broker', () => {
     expect(mayPublish(fleet, 'tonypi/emergency_stop/tonypi_01', '')).toBe(true);
     expect(mayPublish(fleet, 'anything/else', '')).toBe(true);
     expect(mayPublish(fleet, '$SYS/broker/uptime', '')).toBe(false);
+  });
+});
+
+describe("a robot's payload on the topics without an id", () => {
+  const problem = (topic: string, payload: string, identity: BrokerIdentity = robot, prefix = '') =>
+    payloadRobotProblem(identity, topic, Buffer.from(payload), prefix);
+
+  it.each(['tonypi/battery', 'tonypi/location', 'tonypi/commands/response', 'tonypi/emergency_stop/response'])(
+    '%s must name the robot itself',
+    (topic) => {
+      expect(problem(topic, '{"robot_id":"tonypi_01"}')).toBeUndefined();
+      expect(problem(topic, '{"robot_id":"tonypi_02"}')).toBe(
+        "its payload's robot_id is 'tonypi_02', not its own 'tonypi_01'",
+      );
+    },
+  );
+
+  it.each(['not json', '[1]', 'null', '{}', '{"robot_id":""}', '{"robot_id":7}'])(
+    'leaves %s to ingest, which says what is wrong with it',
+    (payload) => {
+      expect(problem('tonypi/battery', payload)).toBeUndefined();
+    },
+  );
+
+  it('applies under MQTT_TOPIC_PREFIX, to anonymous robots, and not to topics with the id or to Fleet', () => {
+    expect(problem('site-a/tonypi/battery', '{"robot_id":"tonypi_02"}', robot, 'site-a')).toBeDefined();
+    const anonymous: BrokerIdentity = { kind: 'robot', robotId: 'tonypi_07', via: 'anonymous' };
+    expect(problem('tonypi/location', '{"robot_id":"tonypi_01"}', anonymous)).toBeDefined();
+    expect(problem('tonypi/location', '{"robot_id":"tonypi_07"}', anonymous)).toBeUndefined();
+    // The topic's id rules there (mayPublish); ingest refuses a payload that contradicts it.
+    expect(problem('tonypi/sensors/tonypi_01', '{"robot_id":"tonypi_02"}')).toBeUndefined();
+    expect(problem('tonypi/battery', '{"robot_id":"tonypi_02"}', fleet)).toBeUndefined();
   });
 });
 

@@ -28,8 +28,9 @@ export const BROWSER_CLIENT_ID_PREFIX = 'web-';
 const PUBLISHED_UNDER_ID = ['sensors', 'status', 'servos', 'vision', 'logs', 'job', 'scan'];
 
 /**
- * Topics the TonyPi client publishes without its id in the topic: any robot may use them, and the id in the payload
- * says whose they are (ingest checks it).
+ * Topics the TonyPi client publishes without its id in the topic: any robot may use them, and the `robot_id` in the
+ * payload says whose they are. Only the broker knows who published, so it refuses a robot's payload that names
+ * another robot ({@link payloadRobotProblem}); ingest checks the rest of the payload.
  */
 const PUBLISHED_SHARED = new Set([
   'tonypi/battery',
@@ -90,6 +91,40 @@ export function mayPublish(identity: BrokerIdentity, topic: string, prefix: stri
     PUBLISHED_UNDER_ID.includes(levels[1] ?? '') &&
     levels[2] === identity.robotId
   );
+}
+
+/**
+ * Why a robot may not publish `payload` on `topic` (as received, with `MQTT_TOPIC_PREFIX` if any), or undefined if
+ * it may: on the topics without an id ({@link PUBLISHED_SHARED}) the payload's `robot_id` must be the robot's own.
+ * A payload that is not a JSON object, or has no `robot_id`, passes: ingest keeps it as a dead letter, with its own
+ * reason. Only robots are checked; call it after {@link mayPublish}.
+ *
+ * @example
+ * const robot: BrokerIdentity = { kind: 'robot', robotId: 'tonypi_01', via: 'credential' };
+ * payloadRobotProblem(robot, 'tonypi/battery', Buffer.from('{"robot_id":"tonypi_01"}'), ''); // undefined
+ * payloadRobotProblem(robot, 'tonypi/battery', Buffer.from('{"robot_id":"tonypi_02"}'), '');
+ * // "its payload's robot_id is 'tonypi_02', not its own 'tonypi_01'"
+ */
+export function payloadRobotProblem(
+  identity: BrokerIdentity,
+  topic: string,
+  payload: Buffer | string,
+  prefix: string,
+): string | undefined {
+  if (identity.kind !== 'robot') return undefined;
+  const local = unprefixTopic(prefix, topic);
+  if (local === undefined || !PUBLISHED_SHARED.has(local)) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+  const claimed = (parsed as { robot_id?: unknown }).robot_id;
+  // The same reading as ingest's: only a non-empty string names a robot.
+  if (typeof claimed !== 'string' || claimed === '' || claimed === identity.robotId) return undefined;
+  return `its payload's robot_id is '${claimed.slice(0, 100)}', not its own '${identity.robotId}'`;
 }
 
 /**

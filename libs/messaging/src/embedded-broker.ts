@@ -4,6 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { Aedes, type AuthenticateError, type Client, type SubscribePacket } from 'aedes';
 import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { PortInUseError } from '@fleet/platform';
 import {
@@ -11,6 +12,7 @@ import {
   FLEET_CLIENT_ID_PREFIX,
   mayPublish,
   maySubscribe,
+  payloadRobotProblem,
   robotIdProblem,
   type BrokerIdentity,
 } from './broker-access';
@@ -28,8 +30,9 @@ export interface EmbeddedBrokerOptions {
   wsPort: number;
   logger: Logger;
   /**
-   * `MQTT_ALLOW_ANONYMOUS`: admit clients without credentials as the robot their client id names. Off by default:
-   * a client id proves nothing, so anyone could then speak for any robot that has no credentials.
+   * `MQTT_ALLOW_ANONYMOUS`: admit clients without credentials as the robot their client id names, unless that robot
+   * has an active credential. Off by default: a client id proves nothing, so anyone could then speak for any robot
+   * that has no credentials.
    */
   allowAnonymous?: boolean;
   /** Robots' credentials (username = robot id). Without it, no robot can log in with credentials. */
@@ -44,6 +47,8 @@ export interface EmbeddedBrokerOptions {
   now?: () => number;
   /** Who an API access token speaks for, for browsers; see {@link EmbeddedBroker.acceptBrowsers}. */
   verifyBrowserToken?: BrowserTokenVerifier;
+  /** Where the broker's counters go (the service's `/metrics`); without it they are kept but not exported. */
+  metrics?: Registry;
 }
 
 /**
@@ -85,20 +90,22 @@ interface ConnectDetails {
  *
  * Every client logs in. Fleet's own services use {@link INTERNAL_USER} and a secret made for this process, and may
  * do anything. A robot logs in with its robot id as username and the secret `fleet robots credentials <id>` issued;
- * with `allowAnonymous`, a client without credentials is taken for the robot its client id names. A robot may
- * publish only its own telemetry (see {@link mayPublish}) and read only what is addressed to it
- * ({@link maySubscribe}). A robot with credentials uses its robot id as client id; none may use the prefixes of
- * Fleet's ({@link FLEET_CLIENT_ID_PREFIX}) or browsers' ({@link BROWSER_CLIENT_ID_PREFIX}) client ids. A browser (or
- * script) logs in with any username and an API access token as password, when the API runs in the process and has
- * said how to check one ({@link acceptBrowsers}), with a client id starting with `web-` and a clean session; it may
- * read every robot topic, at QoS 0 whatever it asks for, and publish nothing. So a browser keeps nothing on the
+ * with `allowAnonymous`, a client without credentials is taken for the robot its client id names, unless that robot
+ * has credentials. A robot may publish only its own telemetry (see {@link mayPublish}; on the topics without an id,
+ * a payload whose `robot_id` names another robot is refused, see {@link payloadRobotProblem}) and read only what is
+ * addressed to it ({@link maySubscribe}). A robot with credentials uses its robot id as client id; none may use the
+ * prefixes of Fleet's ({@link FLEET_CLIENT_ID_PREFIX}) or browsers' ({@link BROWSER_CLIENT_ID_PREFIX}) client ids.
+ * A browser (or script) logs in with any username and an API access token as password, when the API runs in the
+ * process and has said how to check one ({@link acceptBrowsers}), with a client id starting with `web-` and a clean
+ * session; it may read every robot topic, at QoS 0 whatever it asks for, and publish nothing. So a browser keeps nothing on the
  * broker: no session, no queue, no message waiting for its acknowledgement. Its token is checked again every
  * `credentialCacheMs`: once it runs out, or its user is disabled, the connection is closed (the browser reconnects
  * with a fresh token).
  *
  * What aedes does with a refusal: a refused login gets its CONNACK return code and is closed; a refused SUBSCRIBE is
  * answered with failure (0x80) for that filter and the connection stays; a refused PUBLISH closes the connection,
- * since MQTT 3.1.1 has no way to refuse one message. Every refusal is logged at warn, without secrets.
+ * since MQTT 3.1.1 has no way to refuse one message. Every refusal is logged at warn, without secrets; refused
+ * publishes are counted in `fleet_mqtt_broker_publishes_refused_total`.
  *
  * @example
  * const broker = new EmbeddedBroker({ host: '0.0.0.0', port: 1883, wsPort: 9001, internalSecret, topicPrefix: '',
@@ -113,9 +120,18 @@ export class EmbeddedBroker {
   private ports = { port: 0, wsPort: 0 };
   private recheck?: NodeJS.Timeout;
   private verifyBrowserToken?: BrowserTokenVerifier;
+  private readonly publishesRefused: Counter<'reason'>;
 
   constructor(private readonly options: EmbeddedBrokerOptions) {
     this.verifyBrowserToken = options.verifyBrowserToken;
+    this.publishesRefused = new Counter({
+      name: 'fleet_mqtt_broker_publishes_refused_total',
+      help:
+        'Publishes the embedded broker refused (closing the connection): topic = not a topic the client may ' +
+        "publish on, robot_id = a robot's payload naming another robot",
+      labelNames: ['reason'],
+      registers: options.metrics ? [options.metrics] : [],
+    });
   }
 
   /**
@@ -184,14 +200,29 @@ export class EmbeddedBroker {
       },
       authorizePublish: (client, packet, done) => {
         const identity = client ? identities.get(client) : undefined;
-        if (identity && mayPublish(identity, packet.topic, prefix)) return done(null);
-        logger.warn(
-          { clientId: client?.id, robotId: robotOf(identity), user: userOf(identity), topic: packet.topic },
-          identity?.kind === 'browser'
-            ? 'MQTT publish refused: browsers only read (commands go through the API); closing its connection'
-            : 'MQTT publish refused: a robot publishes only its own telemetry; closing its connection',
-        );
-        done(new Error(`not allowed to publish on ${packet.topic}`));
+        const who = { clientId: client?.id, robotId: robotOf(identity), user: userOf(identity), topic: packet.topic };
+        if (!identity || !mayPublish(identity, packet.topic, prefix)) {
+          this.publishesRefused.inc({ reason: 'topic' });
+          logger.warn(
+            { ...who, reason: 'topic' },
+            identity?.kind === 'browser'
+              ? 'MQTT publish refused: browsers only read (commands go through the API); closing its connection'
+              : 'MQTT publish refused: a robot publishes only its own telemetry; closing its connection',
+          );
+          return done(new Error(`not allowed to publish on ${packet.topic}`));
+        }
+        // On the topics without an id, only the payload says whose message it is, and only here is the publisher
+        // known: a robot may not speak for another (its battery, location or command answers).
+        const problem = payloadRobotProblem(identity, packet.topic, packet.payload, prefix);
+        if (problem) {
+          this.publishesRefused.inc({ reason: 'robot_id' });
+          logger.warn(
+            { ...who, reason: problem },
+            `MQTT publish refused: ${problem} (a robot speaks only for itself); closing its connection`,
+          );
+          return done(new Error(`not allowed to publish for another robot on ${packet.topic}`));
+        }
+        done(null);
       },
       authorizeSubscribe: (client, subscription, done) => {
         const identity = identities.get(client);
@@ -310,6 +341,14 @@ export class EmbeddedBroker {
         return {
           refused: REFUSED.identifierRejected,
           reason: `without credentials the client id must be a robot id, and '${client.id}' is not: ${problem}`,
+        };
+      }
+      // A robot with credentials proves who it is; a client without them taking its id would disconnect it and
+      // could inherit its session.
+      if (await this.options.robotCredentials?.findActive(client.id)) {
+        return {
+          refused: REFUSED.notAuthorized,
+          reason: `robot '${client.id}' has credentials: it logs in with them, never without`,
         };
       }
       return { identity: { kind: 'robot', robotId: client.id, via: 'anonymous' } };

@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
 import { DATABASE, DatabaseModule, type DB } from '@fleet/database';
-import { HealthRegistry, LOGGER, RESOURCES, SERVICE_NAME, type Resources } from '@fleet/platform';
+import { HealthRegistry, LOGGER, MetricsService, RESOURCES, SERVICE_NAME, type Resources } from '@fleet/platform';
 import { EmbeddedBroker, INTERNAL_USER } from './embedded-broker';
 import type { EventBus } from './event-bus/event-bus';
 import { MemoryEventBus } from './event-bus/memory-event-bus';
@@ -28,6 +28,7 @@ async function startBroker(
   logger: Logger,
   resources: Resources,
   db: Kysely<DB>,
+  metrics: MetricsService,
 ): Promise<EmbeddedBroker | null> {
   if (config.mqtt.url) return null;
   const broker = new EmbeddedBroker({
@@ -36,6 +37,7 @@ async function startBroker(
     topicPrefix: config.mqtt.topicPrefix,
     robotCredentials: robotCredentialLookup(db),
     logger: logger.child({ component: 'mqtt-broker' }),
+    metrics: metrics.registry,
   });
   resources.add('mqtt broker', () => broker.close());
   await broker.start();
@@ -175,7 +177,11 @@ class MessagingHealth {
   // Robots' credentials for the embedded broker are in the database.
   imports: [DatabaseModule],
   providers: [
-    { provide: EMBEDDED_BROKER, useFactory: startBroker, inject: [FLEET_CONFIG, LOGGER, RESOURCES, DATABASE] },
+    {
+      provide: EMBEDDED_BROKER,
+      useFactory: startBroker,
+      inject: [FLEET_CONFIG, LOGGER, RESOURCES, DATABASE, MetricsService],
+    },
     {
       provide: MQTT_CONNECTION,
       useFactory: connectMqtt,
