@@ -160,6 +160,8 @@ if (missing.length > 0) {
       expect(move.status).toBe(409);
       expect(move.body.message).toMatch(/emergency-stopped and would refuse 'move'/);
       expect((await send({ robot_ids: [robot.id], type: 'battery_request' })).status).toBe(202);
+      // The robot-side way out of the stop is accepted exactly when the robot is stopped.
+      expect((await send({ robot_ids: [robot.id], type: 'clear_emergency' })).status).toBe(202);
 
       const resume = await stack.api.call('POST', `/api/v1/robots/${robot.id}/resume`, { token: stack.operator });
       expect(resume.status).toBe(202);
@@ -170,6 +172,35 @@ if (missing.length > 0) {
       expect((await send({ robot_ids: [robot.id], type: 'move', parameters: { direction: 'forward' } })).status).toBe(
         202,
       );
+    });
+
+    it('an emergency stop acknowledged again after the resume leaves the robot online', async () => {
+      const robot = await stack.robot({ answer: tonypiClient });
+      const stop = await stack.api.call('POST', `/api/v1/robots/${robot.id}/emergency-stop`, {
+        token: stack.operator,
+        body: { reason: 'person in the cell' },
+      });
+      const status = async () =>
+        (await stack.api.call('GET', `/api/v1/robots/${robot.id}`, { token: stack.operator })).body.status;
+      await eventually(async () => expect(await status()).toBe('emergency_stopped'));
+      const resume = await stack.api.call('POST', `/api/v1/robots/${robot.id}/resume`, { token: stack.operator });
+      expect(resume.status).toBe(202);
+      await eventually(async () => expect(await status()).toBe('online'));
+
+      // The stop's acknowledgement arrives once more (the robot resends it after a reconnect), stamped now.
+      await robot.publish('tonypi/commands/response', {
+        robot_id: robot.id,
+        command_id: stop.body.id,
+        type: 'emergency_stop',
+        success: true,
+        message: 'Emergency stop activated: person in the cell',
+        state: { emergency_stopped: true, motors_stopped: true },
+        timestamp: naiveIsoTimestamp(new Date()),
+      });
+      // An answer the robot sends after it: once it is recorded, the one before was read too.
+      const after = await send({ robot_ids: [robot.id], type: 'status_request' });
+      await eventually(async () => expect((await read(after.body.id)).body.status).toBe('completed'));
+      expect(await status()).toBe('online');
     });
 
     it('a broadcast goes out once on the broadcast topic to the robots online, and counts them', async () => {
@@ -296,6 +327,45 @@ if (missing.length > 0) {
       expect(listed.status).toBe(200);
       expect(listed.body).toMatchObject({ total: 1, items: [{ id: accepted.body.id, type: 'stop' }] });
       expect((await stack.api.call('GET', '/api/v1/commands/not-a-uuid', { token: stack.operator })).status).toBe(422);
+    });
+  });
+
+  describe('with COMMAND_OFFLINE=wait and a short wait', () => {
+    let stack: CommandStack;
+    beforeAll(async () => {
+      stack = await startCommandStack(factory, { COMMAND_OFFLINE: 'wait', COMMAND_OFFLINE_WAIT_S: '1' });
+    });
+    afterAll(async () => {
+      await stack?.close();
+    });
+
+    it('a command held for a robot that stays offline past COMMAND_OFFLINE_WAIT_S times out, never sent', async () => {
+      const robot = await stack.robot({ online: false, answer: tonypiClient });
+      const accepted = await stack.api.call('POST', '/api/v1/commands', {
+        token: stack.operator,
+        body: { robot_ids: [robot.id], type: 'head_nod' },
+      });
+      expect(accepted.status).toBe(202);
+      expect(accepted.body.results).toMatchObject([{ robot_id: robot.id, status: 'waiting' }]);
+      const heldUntil = Date.parse(accepted.body.results[0].deadline_at);
+      expect(heldUntil - Date.parse(accepted.body.created_at)).toBeGreaterThanOrEqual(900);
+      expect(heldUntil - Date.parse(accepted.body.created_at)).toBeLessThanOrEqual(1_100);
+
+      const done = await eventually(async () => {
+        const command = await stack.api.call('GET', `/api/v1/commands/${accepted.body.id}`, { token: stack.operator });
+        expect(command.body.status).toBe('timed_out');
+        return command.body;
+      });
+      expect(done.results).toMatchObject([
+        {
+          robot_id: robot.id,
+          status: 'timed_out',
+          attempts: 0,
+          sent_at: null,
+          message: 'robot stayed offline; the command was never sent',
+        },
+      ]);
+      expect(robot.received).toHaveLength(0);
     });
   });
 

@@ -159,7 +159,11 @@ if (missing.length > 0) {
       expect((await api.call('GET', `/api/v1/missions/${pending.id}`, { token: viewer })).body).toEqual(cancelled.body);
       expect((await auditOf(pending.id)).map((e) => e.action)).toEqual(['mission.create', 'mission.cancel']);
 
-      // Under way, the plan is fixed and the mission cannot be deleted; once ended, it can.
+      // Cancelled before it started, nothing of it is worth keeping: it can be deleted.
+      expect((await api.call('DELETE', `/api/v1/missions/${pending.id}`, { token: operator })).status).toBe(204);
+      expect((await api.call('GET', `/api/v1/missions/${pending.id}`, { token: viewer })).status).toBe(404);
+
+      // Under way, the plan is fixed; once started, the mission is kept for its report, ended or not.
       const running = await createMission({ assigned_robot_id: rover });
       expect(running.status).toBe('assigned');
       expect((await step(running.id, 'start')).status).toBe(200);
@@ -177,14 +181,85 @@ if (missing.length > 0) {
         status: 'failed',
         failure_reason: 'battery died',
       });
-      expect((await api.call('DELETE', `/api/v1/missions/${running.id}`, { token: operator })).status).toBe(204);
-      expect((await api.call('GET', `/api/v1/missions/${running.id}`, { token: viewer })).status).toBe(404);
+      const removeEnded = await api.call('DELETE', `/api/v1/missions/${running.id}`, { token: operator });
+      expect(removeEnded.status).toBe(409);
+      expect(removeEnded.body.message).toMatch(
+        new RegExp(`^mission ${running.id} is failed: it started, so it is kept for its report and cannot be deleted`),
+      );
+      expect((await api.call('GET', `/api/v1/missions/${running.id}`, { token: viewer })).status).toBe(200);
       expect((await auditOf(running.id)).map((e) => e.action)).toEqual([
         'mission.create',
         'mission.start',
         'mission.fail',
-        'mission.delete',
       ]);
+    });
+
+    it("a mission's commands, its robot's emergency stop and resume included, are listed with it", async () => {
+      const rover = await robot();
+      const other = await robot();
+      await api.db.updateTable('robots').set({ status: 'online' }).where('robot_id', 'in', [rover, other]).execute();
+      const mission = await createMission({ assigned_robot_id: rover });
+      const command = (body: Record<string, unknown>) =>
+        api.call('POST', '/api/v1/commands', { token: operator, body });
+
+      // Assigned but not started: a command joins it only when it names it.
+      expect((await command({ robot_ids: [rover], type: 'stop' })).body.mission_id).toBeNull();
+      const named = await command({ robot_ids: [rover], type: 'head_nod', mission_id: mission.id });
+      expect(named.status).toBe(202);
+      expect(named.body.mission_id).toBe(mission.id);
+
+      expect((await step(mission.id, 'start')).status).toBe(200);
+      const move = await command({ robot_ids: [rover], type: 'move', parameters: { direction: 'forward' } });
+      const stop = await api.call('POST', `/api/v1/robots/${rover}/emergency-stop`, {
+        token: operator,
+        body: { reason: 'obstacle' },
+      });
+      const compatStop = await api.call('POST', `/tonypi/api/v1/management/robots/${rover}/emergency-stop`, {
+        token: operator,
+        body: { reason: 'from the robot page' },
+      });
+      const resume = await api.call('POST', `/api/v1/robots/${rover}/resume`, { token: operator });
+      expect([move.status, stop.status, compatStop.status, resume.status]).toEqual([202, 202, 200, 202]);
+      // Several robots, or all of them: no one mission is theirs.
+      const both = await command({ robot_ids: [rover, other], type: 'stop' });
+      expect(both.body.mission_id).toBeNull();
+      expect((await command({ robot_ids: [other], type: 'stop' })).body.mission_id).toBeNull();
+
+      const listed = await api.call('GET', `/api/v1/commands?mission_id=${mission.id}`, { token: viewer });
+      expect(listed.status).toBe(200);
+      expect(listed.body.items.map((c: any) => c.type).sort()).toEqual([
+        'emergency_stop',
+        'emergency_stop',
+        'head_nod',
+        'move',
+        'resume',
+      ]);
+      expect(listed.body.items.map((c: any) => c.id)).toEqual(
+        expect.arrayContaining([named.body.id, move.body.id, stop.body.id, resume.body.id]),
+      );
+
+      // A mission named must be one of the targets', and not ended.
+      const notTheirs = await command({ robot_ids: [other], type: 'stop', mission_id: mission.id });
+      expect(notTheirs.status).toBe(422);
+      expect(notTheirs.body.message).toBe(
+        `mission ${mission.id} is assigned to robot ${rover}, not to a robot this command is for`,
+      );
+      const unassigned = await createMission();
+      const noRobot = await command({ robot_ids: [rover], type: 'stop', mission_id: unassigned.id });
+      expect(noRobot.status).toBe(422);
+      expect((await command({ robot_ids: [rover], type: 'stop', mission_id: GHOST })).status).toBe(404);
+      expect((await step(mission.id, 'complete')).status).toBe(200);
+      const ended = await command({ robot_ids: [rover], type: 'stop', mission_id: mission.id });
+      expect(ended.status).toBe(409);
+      expect(ended.body.message).toBe(`mission ${mission.id} is completed: a command can no longer join it`);
+      expect((await command({ robot_ids: [rover], type: 'stop' })).body.mission_id).toBeNull();
+
+      // Its record outlives it: a started mission cannot be deleted.
+      const remove = await api.call('DELETE', `/api/v1/missions/${mission.id}`, { token: operator });
+      expect(remove.status).toBe(409);
+      expect((await api.call('GET', `/api/v1/commands?mission_id=${mission.id}`, { token: viewer })).body.total).toBe(
+        5,
+      );
     });
 
     it('a pending mission can be planned, assigned, reassigned and taken back', async () => {

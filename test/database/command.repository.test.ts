@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError } from '@fleet/contracts';
-import { CommandRepository, RobotRepository, type NewCommand } from '@fleet/database';
+import type { Kysely } from 'kysely';
+import { CommandRepository, MissionRepository, RobotRepository, type DB, type NewCommand } from '@fleet/database';
 import { describeEachDatabase } from '../support/database';
 
 const T0 = new Date('2026-12-02T10:00:00.000Z');
@@ -23,11 +24,14 @@ function command(targets: NewCommand['targets'], fields: Partial<NewCommand> = {
 describeEachDatabase('CommandRepository', (factory) => {
   let commands: CommandRepository;
   let robots: RobotRepository;
+  let missions: MissionRepository;
+  let db: Kysely<DB>;
 
   beforeEach(async () => {
-    const { db } = await factory().create();
+    ({ db } = await factory().create());
     commands = new CommandRepository(db);
     robots = new RobotRepository(db);
+    missions = new MissionRepository(db);
     await robots.create('r1');
     await robots.create('r2');
     await robots.update('r1', { status: 'online' });
@@ -52,6 +56,88 @@ describeEachDatabase('CommandRepository', (factory) => {
   it('a mission id that names no mission is a not-found error', async () => {
     const missionId = '00000000-0000-4000-8000-000000000001';
     await expect(commands.create(command([], { missionId }))).rejects.toThrow(`mission '${missionId}' not found`);
+  });
+
+  it('a command and its audit entry are stored together: when the entry cannot be written, neither is', async () => {
+    const entry = (actor: string) => (created: { id: string }) => ({
+      actor,
+      action: 'command.create',
+      entity_type: 'command',
+      entity_id: created.id,
+      after: { type: 'status_request' },
+    });
+    const stored = await commands.create(command([{ robotId: 'r1', status: 'pending', deadlineAt: T0 }]), {
+      audit: entry('operator'),
+    });
+    const audit = await db.selectFrom('audit_entries').select(['actor', 'entity_id', 'after']).execute();
+    expect(audit).toEqual([{ actor: 'operator', entity_id: stored.id, after: { type: 'status_request' } }]);
+
+    // An actor name longer than the column allows: the entry fails, and the command goes with it.
+    await expect(
+      commands.create(command([{ robotId: 'r2', status: 'pending', deadlineAt: T0 }]), {
+        audit: entry('x'.repeat(200)),
+      }),
+    ).rejects.toThrow();
+    expect((await commands.list({})).items.map((c) => c.id)).toEqual([stored.id]);
+  });
+
+  it("a command for one robot joins the robot's active mission; a mission named is checked, and held while it is", async () => {
+    const mission = await missions.create({
+      name: 'run',
+      mission_type: 'delivery',
+      status: 'assigned',
+      assigned_robot_id: 'r1',
+    });
+    const one = (fields: Partial<NewCommand> = {}) =>
+      command([{ robotId: 'r1', status: 'pending', deadlineAt: T0 }], fields);
+    expect((await commands.create(one())).mission_id).toBeNull();
+
+    await missions.change(mission.id, () => ({ status: 'active', started_at: T0 }));
+    expect((await commands.create(one({ type: 'emergency_stop' }))).mission_id).toBe(mission.id);
+    const both = command([
+      { robotId: 'r1', status: 'pending', deadlineAt: T0 },
+      { robotId: 'r2', status: 'pending', deadlineAt: T0 },
+    ]);
+    expect((await commands.create(both)).mission_id).toBeNull();
+    expect((await commands.create(one({ broadcast: true }))).mission_id).toBeNull();
+
+    const seen: unknown[] = [];
+    const named = await commands.create(one({ missionId: mission.id }), { checkMission: (m) => seen.push(m) });
+    expect(named.mission_id).toBe(mission.id);
+    expect(seen).toEqual([{ id: mission.id, status: 'active', assigned_robot_id: 'r1' }]);
+    await expect(
+      commands.create(one({ missionId: mission.id }), {
+        checkMission: () => {
+          throw new ConflictError('refused');
+        },
+      }),
+    ).rejects.toThrow('refused');
+    expect((await commands.list({ mission_id: mission.id })).total).toBe(2);
+  });
+
+  it('a stop or resume answer older than the last one the robot acknowledged does not change its status', async () => {
+    const ok = { success: true, message: null, data: null };
+    const stop = await commands.create(
+      command([{ robotId: 'r1', status: 'pending', deadlineAt: T0 }], { type: 'emergency_stop' }),
+    );
+    await commands.answer(stop.id, 'r1', ok, at(1));
+    expect(await robots.setStatus('r1', 'emergency_stopped', { at: at(1), commandId: stop.id })).toBe(true);
+    const resume = await commands.create(
+      command([{ robotId: 'r1', status: 'pending', deadlineAt: T0 }], { type: 'resume' }),
+    );
+    await commands.answer(resume.id, 'r1', ok, at(2));
+    expect(await robots.setStatus('r1', 'online', { at: at(2), commandId: resume.id })).toBe(true);
+
+    // The stop's acknowledgement delivered again, after the resume: dated by its command, it is older.
+    expect(await robots.setStatus('r1', 'emergency_stopped', { at: new Date(), commandId: stop.id })).toBe(false);
+    expect((await robots.get('r1')).status).toBe('online');
+    // The robot's own stop (its button), later than the resume: applied.
+    expect(await robots.setStatus('r1', 'emergency_stopped', { at: new Date(Date.now() + 60_000) })).toBe(true);
+    expect((await robots.get('r1')).status).toBe('emergency_stopped');
+    // One from before the resume, delivered late: not.
+    await robots.setStatus('r1', 'online', { at: new Date(Date.now() + 60_000) });
+    expect(await robots.setStatus('r1', 'emergency_stopped', { at: new Date(Date.now() - 3_600_000) })).toBe(false);
+    expect(await robots.setStatus('r9', 'online', { at: new Date() })).toBe(false);
   });
 
   it('a delivery round sends what is due; the answer is then due at the deadline, not before', async () => {

@@ -1,4 +1,4 @@
-import type { MqttClient } from 'mqtt';
+import { connectAsync, type MqttClient } from 'mqtt';
 import { IngestModule } from '@apps/ingest/src/ingest.module';
 import { JobsModule } from '@apps/jobs/src/jobs.module';
 import { TelemetryReader } from '@apps/jobs/src/telemetry.reader';
@@ -33,9 +33,10 @@ export interface CommandStack {
   viewer: string;
   /**
    * A registered robot listening on its command, emergency-stop and scan topics (and the broadcast ones), online
-   * (its status message went through ingest) unless `online` is false; `answer` is called for each message.
+   * (its status message went through ingest) unless `online` is false; `answer` is called for each message. A
+   * `persistent` robot keeps its session on the broker and reconnects by itself, as through a broker restart.
    */
-  robot(options?: { online?: boolean; answer?: Answerer }): Promise<FakeRobot>;
+  robot(options?: { online?: boolean; answer?: Answerer; persistent?: boolean }): Promise<FakeRobot>;
   /** Publishes an `online` status for the robot and waits until Fleet has it online. */
   goOnline(robot: FakeRobot): Promise<void>;
   close(): Promise<void>;
@@ -46,11 +47,12 @@ export async function startCommandStack(
   env: Record<string, string> = {},
 ): Promise<CommandStack> {
   const buffer = await tempDir('fleet-commands');
-  const settings = { COMMAND_CHECK_INTERVAL_MS: '100', ...env };
+  const settings: Record<string, string> = { COMMAND_CHECK_INTERVAL_MS: '100', ...env };
+  const mqttUrl = settings.MQTT_URL ?? (serverUrl('MQTT_URL') as string);
   const api = await startApi(factory, settings);
   const shared = {
     DATABASE_URL: api.database.url,
-    MQTT_URL: serverUrl('MQTT_URL') as string,
+    MQTT_URL: mqttUrl,
     MQTT_TOPIC_PREFIX: api.prefix,
     REDIS_URL: serverUrl('REDIS_URL') as string,
     REDIS_KEY_PREFIX: `${api.prefix}:`,
@@ -94,7 +96,9 @@ export async function startCommandStack(
       const id = uniqueName('tonypi').slice(0, 40);
       const created = await api.call('POST', '/api/v1/robots', { token: admin, body: { robot_id: id } });
       expect(created.status).toBe(201);
-      const client = await robotClient(serverUrl('MQTT_URL') as string, id);
+      const client = options.persistent
+        ? await connectAsync(mqttUrl, { clientId: id, clean: false, reconnectPeriod: 100, connectTimeout: 5_000 })
+        : await robotClient(mqttUrl, id);
       const robot: FakeRobot = {
         id,
         client,

@@ -51,7 +51,14 @@ export {
 } from './repositories/alert.repository';
 export { AlertSnoozeRepository, snoozeCovers, type AlertSnooze } from './repositories/alert-snooze.repository';
 export { ServiceHeartbeatRepository, type Heartbeat } from './repositories/service-heartbeat.repository';
-export { AuditRepository, type AuditEntry, type AuditQuery, type NewAuditEntry } from './repositories/audit.repository';
+export {
+  appendAuditEntry,
+  AuditRepository,
+  type AuditedBy,
+  type AuditEntry,
+  type AuditQuery,
+  type NewAuditEntry,
+} from './repositories/audit.repository';
 export {
   RefreshTokenRepository,
   type NewRefreshToken,
@@ -76,6 +83,7 @@ export {
   commandView,
   type CommandAnswer,
   type CommandChange,
+  type CommandMission,
   type CommandRecord,
   type CommandResultRow,
   type CommandRow,

@@ -16,13 +16,28 @@ export { RedisLiveState } from './live-state/redis-live-state';
 export { MessagingModule, type MqttConnect } from './messaging.module';
 export { EVENT_BUS, LIVE_STATE } from './messaging.tokens';
 export { EMBEDDED_BROKER, MQTT_CONNECT, MQTT_CONNECTION, REDIS_CONNECTION } from './messaging.tokens';
-export { describeBroker, MqttConnection, type MqttConnectionOptions, type ReceivedMessage } from './mqtt-connection';
+export {
+  describeBroker,
+  MqttConnection,
+  MqttPublishError,
+  type MqttConnectionOptions,
+  type ReceivedMessage,
+} from './mqtt-connection';
 export { describeRedis, RedisConnection } from './redis-connection';
 export { robotCredentialLookup } from './robot-credential-lookup';
 export type { ActiveRobotCredential, RobotCredentialLookup } from './robot-logins';
 export { hashRobotSecret, newRobotSecret, robotSecretMatches } from './robot-secret';
 export { prefixTopic, unprefixTopic } from './topics';
-export { postWebhook, type PostOutcome } from './webhooks/webhook.client';
+export { postWebhook, type PostOptions, type PostOutcome } from './webhooks/webhook.client';
+export {
+  dnsLookup,
+  isInternalAddress,
+  WEBHOOK_ALLOWED_HOSTS,
+  WEBHOOK_HOST_LOOKUP,
+  WebhookAddressRefused,
+  WebhookUrlPolicy,
+  type HostLookup,
+} from './webhooks/webhook-url.policy';
 export {
   verifyWebhookSignature,
   WEBHOOK_TOLERANCE_S,

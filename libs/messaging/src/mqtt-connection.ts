@@ -24,6 +24,21 @@ export interface ReceivedMessage {
 
 const CLOSE_PATIENCE_MS = 2_000;
 
+/**
+ * A publish that failed. `maybeSent` is false when the message certainly did not leave (no connection), true when
+ * it may have reached the broker before the acknowledgement was missed.
+ */
+export class MqttPublishError extends Error {
+  constructor(
+    message: string,
+    readonly maybeSent: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'MqttPublishError';
+  }
+}
+
 /** Where a broker URL points, without credentials. */
 export function describeBroker(url: string): string {
   const u = new URL(url);
@@ -83,19 +98,65 @@ export class MqttConnection {
   }
 
   /**
-   * Publishes `payload` as JSON at QoS 1 and resolves once the broker acknowledged it; rejects after `timeoutMs`
-   * (while the broker is away mqtt.js would otherwise hold the message and the caller without end).
+   * Publishes `payload` as JSON at QoS 1 and resolves once the broker acknowledged it. Never leaves the message
+   * behind to go out later: while disconnected it rejects at once (mqtt.js would otherwise store it and send it
+   * after the reconnect, however late), and after `timeoutMs` without an acknowledgement it takes the message out of
+   * the client's outgoing store before rejecting. Rejects with an {@link MqttPublishError} that says whether the
+   * message may have reached the broker.
+   *
+   * @example
+   * try {
+   *   await mqtt.publishJson('tonypi/commands/tonypi_01', { type: 'stop', id });
+   * } catch (error) {
+   *   if (error instanceof MqttPublishError && !error.maybeSent) retryLater();
+   * }
    */
   async publishJson(name: string, payload: unknown, timeoutMs = 5_000): Promise<void> {
+    const topic = this.topic(name);
+    if (!this.client.connected) {
+      throw new MqttPublishError(`not connected to ${this.target} (${this.problem}): ${topic} not published`, false);
+    }
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`the broker did not acknowledge within ${timeoutMs} ms`)), timeoutMs);
+    let done!: (error?: Error) => void;
+    const acknowledged = new Promise<void>((resolve, reject) => {
+      done = (error) => (error ? reject(error) : resolve());
     });
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // Rejected first, so the race reports the timeout rather than the removal it causes.
+        reject(new MqttPublishError(`the broker did not acknowledge ${topic} within ${timeoutMs} ms`, true));
+        this.withdraw(done);
+      }, timeoutMs);
+    });
+    // Removing the message rejects this too; the timeout already said why.
+    acknowledged.catch(() => undefined);
     try {
-      await Promise.race([this.client.publishAsync(this.topic(name), JSON.stringify(payload), { qos: 1 }), timeout]);
+      this.client.publish(topic, JSON.stringify(payload), { qos: 1 }, done);
+      await Promise.race([acknowledged, timeout]);
+    } catch (error) {
+      if (error instanceof MqttPublishError) throw error;
+      this.withdraw(done);
+      throw new MqttPublishError(`cannot publish ${topic}: ${(error as Error).message}`, true, { cause: error });
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Takes an unacknowledged publish back, so a reconnect does not send it late: out of the outgoing store when it
+   * got there, else out of the queue mqtt.js keeps for publishes made while it resends its store after a reconnect.
+   */
+  private withdraw(done: (error?: Error) => void): void {
+    const client = this.client;
+    for (const [id, entry] of Object.entries(client.outgoing)) {
+      if (entry.cb === done) {
+        client.removeOutgoingMessage(Number(id));
+        return;
+      }
+    }
+    const queue = (client as unknown as { _storeProcessingQueue?: { callback?: unknown }[] })._storeProcessingQueue;
+    const index = queue?.findIndex((entry) => entry.callback === done) ?? -1;
+    if (queue && index >= 0) queue.splice(index, 1);
   }
 
   /**

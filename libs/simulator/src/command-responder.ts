@@ -108,14 +108,16 @@ export function respondToCommand(
         shutdown: false,
       };
     }
-    case 'resume': {
+    // The robot-side module's clear_emergency ends a stop as resume does.
+    case 'resume':
+    case 'clear_emergency': {
       if (!robot.emergencyStopped) {
         return {
           messages: [
             reply({
               robot_id: robot.robotId,
               command_id: given ?? randomUUID(),
-              type: 'resume',
+              type,
               timestamp: robot.timestamp(now),
               success: true,
               message: 'Robot was not in emergency stop state',
@@ -133,7 +135,7 @@ export function respondToCommand(
           reply({
             robot_id: robot.robotId,
             command_id: given ?? randomUUID(),
-            type: 'resume',
+            type,
             timestamp: robot.timestamp(now),
             success: true,
             message: `Robot resumed from emergency stop (was: ${previous})`,

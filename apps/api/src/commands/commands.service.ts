@@ -7,6 +7,7 @@ import {
   COMMANDS_ALLOWED_WHILE_STOPPED,
   ConflictError,
   defaultRetries,
+  InvalidInputError,
   NotFoundError,
   robotCommandMessage,
   type CommandCreate,
@@ -15,10 +16,17 @@ import {
   type Page,
   type RobotStatus,
 } from '@fleet/contracts';
-import { commandEvent, CommandRepository, commandView, RobotRepository, type NewCommand } from '@fleet/database';
+import {
+  commandEvent,
+  CommandRepository,
+  commandView,
+  RobotRepository,
+  type CommandMission,
+  type NewAuditEntry,
+  type NewCommand,
+} from '@fleet/database';
 import { EVENT_BUS, type EventBus } from '@fleet/messaging';
 import { CLOCK, LOGGER, type Clock } from '@fleet/platform';
-import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../http/request-context';
 
 /** Stands in for the command id while a command's parameters are checked, before it has an id. */
@@ -26,10 +34,15 @@ const CHECK_ID = 'check';
 
 type Targets = Pick<NewCommand, 'targets' | 'response'>;
 
+/** Mission states a command can no longer join. */
+const ENDED_MISSION = ['completed', 'failed', 'cancelled'];
+
 /**
  * Commands to robots as operators give them: checked (type and parameters, robots registered, not
- * emergency-stopped for a command a stopped robot refuses, online unless `COMMAND_OFFLINE=wait`), stored, audited
- * and handed to the jobs service, which publishes them and follows the answers.
+ * emergency-stopped for a command a stopped robot refuses, online unless `COMMAND_OFFLINE=wait`, the mission named
+ * assigned to one of the targets and not ended), stored and audited in one transaction, and handed to the jobs
+ * service, which publishes them and follows the answers. A command for one robot that names no mission joins the
+ * mission the robot is carrying out, so a mission's commands (its emergency stops too) can be listed with it.
  */
 @Injectable()
 export class CommandsService {
@@ -38,7 +51,6 @@ export class CommandsService {
   constructor(
     @Inject(CommandRepository) private readonly commands: CommandRepository,
     @Inject(RobotRepository) private readonly robots: RobotRepository,
-    @Inject(AuditService) private readonly audit: AuditService,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
     @Inject(FLEET_CONFIG) private readonly config: FleetConfig,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -95,31 +107,30 @@ export class CommandsService {
   }
 
   async cancel(actor: Actor, id: string): Promise<CommandView> {
-    const before = await this.commands.get(id);
-    const change = await this.commands.cancel(id, actor.user.username, this.clock.now());
-    const after = commandView(change.command, change.results);
-    await this.audit.record(
-      actor,
-      'command.cancel',
-      'command',
-      id,
-      { status: before.status },
-      { status: after.status },
+    const change = await this.commands.cancel(id, actor.user.username, this.clock.now(), (before, after) =>
+      auditEntry(actor, 'command.cancel', id, { status: before }, { status: after.command.status }),
     );
     await this.announce(COMMAND_STREAM, [commandEvent(change, this.clock.now())]);
-    return after;
+    return commandView(change.command, change.results);
   }
 
   private async store(actor: Actor, command: Omit<NewCommand, 'createdBy'>): Promise<CommandView> {
-    const record = await this.commands.create({ ...command, createdBy: actor.user.username });
+    const targets = command.targets.map((t) => t.robotId);
+    const record = await this.commands.create(
+      { ...command, createdBy: actor.user.username },
+      {
+        checkMission: (mission) => checkMission(mission, targets),
+        audit: (created) =>
+          auditEntry(actor, 'command.create', created.id, null, {
+            type: created.type,
+            parameters: created.parameters,
+            broadcast: created.broadcast,
+            robot_ids: created.results.map((r) => r.robot_id),
+            mission_id: created.mission_id,
+          }),
+      },
+    );
     const view = commandView(record, record.results);
-    await this.audit.record(actor, 'command.create', 'command', record.id, null, {
-      type: record.type,
-      parameters: record.parameters,
-      broadcast: record.broadcast,
-      robot_ids: record.results.map((r) => r.robot_id),
-      mission_id: record.mission_id,
-    });
     this.log.info(
       { commandId: record.id, type: record.type, targets: record.target_count, by: actor.user.username },
       'command accepted',
@@ -193,6 +204,34 @@ export class CommandsService {
       this.log.warn({ err: error, stream }, 'command stored but not announced; it is sent at the next look');
     }
   }
+}
+
+/** A mission a command may join: assigned to one of its targets, and not ended. */
+function checkMission(mission: CommandMission, targets: readonly string[]): void {
+  if (ENDED_MISSION.includes(mission.status)) {
+    throw new ConflictError(`mission ${mission.id} is ${mission.status}: a command can no longer join it`);
+  }
+  if (mission.assigned_robot_id === null || !targets.includes(mission.assigned_robot_id)) {
+    const assigned = mission.assigned_robot_id === null ? 'no robot' : `robot ${mission.assigned_robot_id}`;
+    throw new InvalidInputError(
+      `mission ${mission.id} is assigned to ${assigned}, not to a robot this command is for`,
+      [{ path: 'mission_id', message: 'a mission assigned to one of the target robots' }],
+    );
+  }
+}
+
+function auditEntry(actor: Actor, action: string, id: string, before: unknown, after: unknown): NewAuditEntry {
+  return {
+    actor: actor.user.username,
+    actor_id: actor.user.id,
+    action,
+    entity_type: 'command',
+    entity_id: id,
+    before,
+    after,
+    ip_address: actor.ip,
+    request_id: actor.requestId,
+  };
 }
 
 function refuses(status: RobotStatus, type: string): boolean {

@@ -1,5 +1,5 @@
 import { ConflictError, type MissionStatusName } from '@fleet/contracts';
-import { applyTransition, requireAllowed, type MissionTransition } from './mission-lifecycle';
+import { applyTransition, requireAllowed, requireDeletable, type MissionTransition } from './mission-lifecycle';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const STARTED = new Date('2026-03-01T11:45:30.000Z');
@@ -122,15 +122,23 @@ describe('the mission lifecycle', () => {
     );
   });
 
-  it('the plan changes only before the start, and an active mission cannot be deleted', () => {
+  it('the plan changes only before the start, and only a mission that never started can be deleted', () => {
     expect(() => requireAllowed(mission('assigned'), 'update')).not.toThrow();
     expect(refusal(() => requireAllowed(mission('active'), 'update')).message).toBe(
       'mission m-1 is active: cannot update it (update is allowed from pending or assigned)',
     );
-    for (const status of ['pending', 'assigned', 'completed', 'failed', 'cancelled'] as const) {
-      expect(() => requireAllowed(mission(status), 'delete')).not.toThrow();
+    for (const status of ['pending', 'assigned', 'cancelled'] as const) {
+      expect(() => requireDeletable(mission(status))).not.toThrow();
     }
-    expect(refusal(() => requireAllowed(mission('active'), 'delete')).message).toMatch(/cannot delete it/);
+    for (const started of [mission('active', STARTED), mission('completed', STARTED), mission('cancelled', STARTED)]) {
+      expect(refusal(() => requireDeletable(started)).message).toBe(
+        `mission m-1 is ${started.status}: it started, so it is kept for its report and cannot be deleted ` +
+          '(only a mission that never started can be deleted: pending, assigned, or cancelled before its start)',
+      );
+    }
+    expect(refusal(() => requireDeletable(mission('failed'))).message).toMatch(
+      /^mission m-1 is failed: cannot delete it \(delete is allowed from pending, assigned or cancelled\)/,
+    );
     expect(refusal(() => requireAllowed(mission('cancelled'), 'change waypoints')).message).toBe(
       'mission m-1 is cancelled: cannot change its waypoints (change waypoints is allowed from pending, assigned or active)',
     );

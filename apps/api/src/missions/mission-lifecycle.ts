@@ -12,7 +12,7 @@ const ALLOWED_FROM = {
   fail: ['assigned', 'active'],
   cancel: ['pending', 'assigned', 'active'],
   update: ['pending', 'assigned'],
-  delete: ['pending', 'assigned', 'completed', 'failed', 'cancelled'],
+  delete: ['pending', 'assigned', 'cancelled'],
   'change waypoints': ['pending', 'assigned', 'active'],
 } as const satisfies Record<string, readonly MissionStatusName[]>;
 
@@ -71,6 +71,27 @@ export function requireAllowed(mission: Pick<MissionState, 'id' | 'status'>, ope
   throw new ConflictError(
     `mission ${mission.id} is ${mission.status}: cannot ${OBJECT[operation]} ` +
       `(${operation} is allowed from ${orList(allowed)})`,
+  );
+}
+
+/**
+ * Throws a {@link ConflictError} unless the mission may be deleted: only one that never started (pending, assigned,
+ * or cancelled before its start). A mission that started keeps its record, commands and telemetry for its report.
+ *
+ * @example
+ * requireDeletable(mission);
+ * // ConflictError: mission 7f… is completed: it started, so it is kept for its report and cannot be deleted …
+ */
+export function requireDeletable(mission: MissionState): void {
+  const allowed: readonly MissionStatusName[] = ALLOWED_FROM.delete;
+  if (allowed.includes(mission.status) && mission.started_at === null) return;
+  const started = mission.started_at !== null || mission.status === 'active';
+  throw new ConflictError(
+    `mission ${mission.id} is ${mission.status}: ` +
+      (started
+        ? 'it started, so it is kept for its report and cannot be deleted'
+        : `cannot delete it (delete is allowed from ${orList(allowed)})`) +
+      ' (only a mission that never started can be deleted: pending, assigned, or cancelled before its start)',
   );
 }
 

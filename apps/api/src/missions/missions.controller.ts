@@ -74,7 +74,7 @@ export class MissionsController {
     return this.missions.update(actor, id, changes);
   }
 
-  /** Deletes the mission and its waypoints; refused while it is active. */
+  /** Deletes a mission that never started, with its waypoints; one that started is kept for its report (409). */
   @Access('operator')
   @HttpCode(204)
   @Delete(':missionId')

@@ -16,7 +16,7 @@ import { CLOCK, type Clock } from '@fleet/platform';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../http/request-context';
 import { RobotHistoryService } from '../robots/robot-history.service';
-import { applyTransition, requireAllowed, type MissionTransition } from './mission-lifecycle';
+import { applyTransition, requireAllowed, requireDeletable, type MissionTransition } from './mission-lifecycle';
 import { missionSummaryView, missionView } from './mission-view';
 import { waypointChanges } from './waypoint-change';
 
@@ -80,9 +80,9 @@ export class MissionsService {
     return missionView(after, now);
   }
 
-  /** Deletes a mission with its waypoints; an active mission must end first. */
+  /** Deletes a mission with its waypoints; only one that never started (see {@link requireDeletable}). */
   async remove(actor: Actor, id: string): Promise<void> {
-    const before = await this.missions.remove(id, (mission) => requireAllowed(mission, 'delete'));
+    const before = await this.missions.remove(id, requireDeletable);
     await this.audit.record(actor, 'mission.delete', 'mission', id, before, null);
   }
 

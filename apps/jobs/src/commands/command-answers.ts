@@ -23,7 +23,8 @@ const ENVELOPE_KEYS = new Set(['robot_id', 'command_id', 'success', 'message', '
  * Matches robots' answers (`tonypi/commands/response`, `tonypi/emergency_stop/response`) to the commands Fleet
  * sent, by command id and robot: the result becomes `ack_success` or `ack_error` with what the robot sent, and the
  * command settles once every target answered. A repeated or late answer changes nothing. An acknowledged
- * emergency stop or resume also sets the robot's status, whoever sent it (the robot's own stop button too).
+ * emergency stop or resume also sets the robot's status, whoever sent it (the robot's own stop button too), unless
+ * the robot acknowledged a newer one since (see {@link RobotRepository.setStatus}).
  */
 @Injectable()
 export class CommandAnswers {
@@ -48,18 +49,26 @@ export class CommandAnswers {
    */
   async track(batch: readonly TelemetryEvent[]): Promise<void> {
     const answers: Answer[] = [];
+    const statuses: StatusChange[] = [];
     for (const event of batch) {
       const parsed = commandResponsePayloadSchema.safeParse(event.data);
       if (!parsed.success) {
         this.log.warn({ messageKey: event.messageKey }, 'skipping an answer whose payload does not parse');
         continue;
       }
-      const status = stopStatus(parsed.data);
-      if (status) await this.setStatus(event.robotId, status, new Date(event.time));
       const answer = toAnswer(event, parsed.data);
       if (answer) answers.push(answer);
+      const status = stopStatus(parsed.data);
+      if (status) {
+        statuses.push({ robotId: event.robotId, status, at: new Date(event.time), commandId: answer?.commandId });
+      }
     }
-    if (answers.length === 0) return;
+    // Answers first: a status is applied only when no newer stop or resume was acknowledged, this batch's included.
+    if (answers.length > 0) await this.recordAndAnnounce(answers);
+    for (const change of statuses) await this.setStatus(change);
+  }
+
+  private async recordAndAnnounce(answers: readonly Answer[]): Promise<void> {
     let events: LiveRecordEvent[];
     try {
       events = await this.record(answers);
@@ -107,12 +116,24 @@ export class CommandAnswers {
     );
   }
 
-  private async setStatus(robotId: string, status: RobotStatus, at: Date): Promise<void> {
-    const updated = await this.robots.setStatus(robotId, status);
-    if (!updated) return;
+  private async setStatus({ robotId, status, at, commandId }: StatusChange): Promise<void> {
+    const updated = await this.robots.setStatus(robotId, status, { at, commandId });
+    if (!updated) {
+      this.log.debug({ robotId, status, commandId }, 'status answer not applied: robot unknown, or a newer one holds');
+      return;
+    }
     await this.live.setStatus(robotId, status, at);
     this.log.info({ robotId, status }, status === 'emergency_stopped' ? 'robot emergency-stopped' : 'robot resumed');
   }
+}
+
+/** A status an acknowledged emergency stop or resume sets, with when it dates from. */
+interface StatusChange {
+  robotId: string;
+  status: RobotStatus;
+  at: Date;
+  /** The command of Fleet's it answers, if any: its creation time orders it. */
+  commandId?: string;
 }
 
 interface Answer {

@@ -17,7 +17,14 @@ import {
   type CreatedCommand,
   type DueResult,
 } from '@fleet/database';
-import { EVENT_BUS, MQTT_CONNECTION, type EventBus, type MqttConnection, type Subscription } from '@fleet/messaging';
+import {
+  EVENT_BUS,
+  MQTT_CONNECTION,
+  MqttPublishError,
+  type EventBus,
+  type MqttConnection,
+  type Subscription,
+} from '@fleet/messaging';
 import { CLOCK, HealthRegistry, LOGGER, type Clock, type FailureHealth } from '@fleet/platform';
 import { commandTopic, nextStep, outboundMessage } from './command-delivery';
 import { CommandMetrics } from './command.metrics';
@@ -25,11 +32,22 @@ import { CommandMetrics } from './command.metrics';
 type RobotMessage = ReturnType<typeof outboundMessage>;
 
 /**
- * Whether a command stored but never published is too old to send: one not published within its timeout (the jobs
- * service or the broker was away) is given up rather than executed late. An emergency stop is always sent.
+ * What became of a publish: the broker took it (`sent`), it may have reached the broker though no acknowledgement
+ * came in time (`maybe`: counted as an attempt, since the robot may act on it), or it certainly did not leave
+ * (`not_sent`: the connection is down; the result stays due).
  */
-function tooLate(command: CreatedCommand, now: Date): boolean {
+type PublishOutcome = 'sent' | 'maybe' | 'not_sent';
+
+/**
+ * Whether a command never published is too old to send: one not published within its timeout (the jobs service or
+ * the broker was away) is given up rather than executed late. An emergency stop is always sent.
+ */
+function tooLate(command: { type: string; created_at: Date; timeout_s: number }, now: Date): boolean {
   return command.type !== 'emergency_stop' && now.getTime() - command.created_at.getTime() > command.timeout_s * 1000;
+}
+
+function notSentMessage(timeoutS: number): string {
+  return `not sent: still unpublished after ${timeoutS} s`;
 }
 
 /** Results looked at per round; a round that finds this many is followed by another at once. */
@@ -148,9 +166,7 @@ export class CommandDispatcher implements OnApplicationBootstrap, BeforeApplicat
     delivery.touch(command.id);
     if (tooLate(command, now)) {
       // The jobs service was away: a move executed minutes after it was asked for could hurt someone.
-      for (const r of pending) {
-        delivery.timedOut(command.id, r.robot_id, `not sent: still unpublished after ${command.timeout_s} s`);
-      }
+      for (const r of pending) delivery.timedOut(command.id, r.robot_id, notSentMessage(command.timeout_s));
       return;
     }
     const message = this.message(command, now);
@@ -159,23 +175,28 @@ export class CommandDispatcher implements OnApplicationBootstrap, BeforeApplicat
       return;
     }
     if (command.broadcast) {
-      if (!(await this.publish(command, BROADCAST, message, 'first'))) return;
+      if ((await this.publish(command, BROADCAST, message, 'first')) === 'not_sent') return;
       delivery.broadcast(command.id);
       for (const r of pending) delivery.sent(command.id, r.robot_id, deadlineAt);
     } else {
       await Promise.all(
         pending.map(async (r) => {
-          if (await this.publish(command, r.robot_id, message, 'first')) {
+          if ((await this.publish(command, r.robot_id, message, 'first')) !== 'not_sent') {
             delivery.sent(command.id, r.robot_id, deadlineAt);
           }
         }),
       );
     }
-    // Targets not reached now (a failed publish, a robot that is offline) are due and taken up by later rounds.
+    // Targets not reached now (no connection to the broker) are due and taken up by later rounds.
   }
 
   /** A result that is due: send (again), or give up. */
   private async follow(result: DueResult, delivery: CommandDelivery, now: Date): Promise<void> {
+    if (result.status === 'pending' && result.attempts === 0 && tooLate(commandOf(result), now)) {
+      // Never sent (the broker was away since it was stored): given up rather than executed late.
+      delivery.timedOut(result.command_id, result.robot_id, notSentMessage(result.timeout_s));
+      return;
+    }
     const step = nextStep(result, now);
     if (step.kind === 'time_out') {
       delivery.timedOut(result.command_id, result.robot_id, step.message);
@@ -186,8 +207,9 @@ export class CommandDispatcher implements OnApplicationBootstrap, BeforeApplicat
     const message = this.message(command, now);
     if (typeof message === 'string') {
       delivery.timedOut(result.command_id, result.robot_id, message);
-    } else if (await this.publish(command, result.robot_id, message, result.attempts > 0 ? 'retry' : 'first')) {
-      delivery.sent(result.command_id, result.robot_id, step.deadlineAt);
+    } else {
+      const outcome = await this.publish(command, result.robot_id, message, result.attempts > 0 ? 'retry' : 'first');
+      if (outcome !== 'not_sent') delivery.sent(result.command_id, result.robot_id, step.deadlineAt);
     }
   }
 
@@ -204,23 +226,31 @@ export class CommandDispatcher implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
-  /** Publishes at QoS 1; false when the broker did not take it (the result stays due and is tried again). */
+  /**
+   * Publishes at QoS 1. A publish that fails leaves nothing queued to go out later (see
+   * {@link MqttConnection.publishJson}); it is counted by reason, and tried again by a later round only when it
+   * certainly did not leave.
+   */
   private async publish(
     command: Pick<CommandRow, 'id' | 'type'>,
     robotId: string,
     message: RobotMessage,
     attempt: 'first' | 'retry',
-  ): Promise<boolean> {
+  ): Promise<PublishOutcome> {
     const topic = commandTopic(command.type, robotId);
     try {
       await this.mqtt.publishJson(topic, message);
       this.metrics.published.inc({ type: command.type, attempt });
       this.log.debug({ commandId: command.id, topic }, 'command published');
-      return true;
+      return 'sent';
     } catch (error) {
-      this.metrics.publishFailures.inc();
-      this.log.warn({ err: error, commandId: command.id, topic }, 'cannot publish the command; trying again');
-      return false;
+      const maybe = !(error instanceof MqttPublishError) || error.maybeSent;
+      this.metrics.publishFailures.inc({ type: command.type, reason: maybe ? 'no_ack' : 'not_connected' });
+      const fields = { err: error, commandId: command.id, topic };
+      // While the broker is away every round fails at once; the connection's own warning says so once.
+      if (maybe) this.log.warn(fields, 'command not acknowledged by the broker; counted as an attempt');
+      else this.log.debug(fields, 'no connection to the broker; the command is sent once it is back');
+      return maybe ? 'maybe' : 'not_sent';
     }
   }
 
@@ -240,6 +270,11 @@ export class CommandDispatcher implements OnApplicationBootstrap, BeforeApplicat
       this.log.warn({ err: error, events: events.length }, 'command changes committed but not published');
     }
   }
+}
+
+/** What {@link tooLate} needs of a due result's command. */
+function commandOf(result: DueResult): { type: string; created_at: Date; timeout_s: number } {
+  return { type: result.type, created_at: result.command_created_at, timeout_s: result.timeout_s };
 }
 
 /** Counts a command that reached its final status, and its robots' final results. */

@@ -6,7 +6,7 @@ import { MetricsService } from '@fleet/platform';
 @Injectable()
 export class CommandMetrics {
   readonly published: Counter<'type' | 'attempt'>;
-  readonly publishFailures: Counter;
+  readonly publishFailures: Counter<'type' | 'reason'>;
   readonly results: Counter<'status'>;
   readonly settled: Counter<'status'>;
 
@@ -20,7 +20,10 @@ export class CommandMetrics {
     });
     this.publishFailures = new Counter({
       name: 'fleet_commands_publish_failures_total',
-      help: 'Command messages the broker did not take in time (tried again at the next look)',
+      help:
+        'Command messages not published, by command type; reason=not_connected (nothing left, tried again at the ' +
+        'next look) or no_ack (no acknowledgement in time: withdrawn, counted as an attempt)',
+      labelNames: ['type', 'reason'],
       registers,
     });
     this.results = new Counter({

@@ -54,8 +54,16 @@ export type CommandResultStatus = z.infer<typeof commandResultStatusSchema>;
 /** The result states that still wait for something. */
 export const OPEN_RESULT_STATUSES: readonly CommandResultStatus[] = ['waiting', 'pending'];
 
-/** Commands an emergency-stopped TonyPi still accepts; it refuses every other one until `resume`. */
-export const COMMANDS_ALLOWED_WHILE_STOPPED: readonly string[] = ['resume', 'status_request', 'battery_request'];
+/**
+ * Commands an emergency-stopped robot still accepts; it refuses every other one until `resume` (or
+ * `clear_emergency`, the robot-side module's way out of the stop).
+ */
+export const COMMANDS_ALLOWED_WHILE_STOPPED: readonly string[] = [
+  'resume',
+  'clear_emergency',
+  'status_request',
+  'battery_request',
+];
 
 /** Commands that do the same when received twice, so resending one that was not answered is safe. */
 export const REPEATABLE_COMMAND_TYPES: readonly string[] = [

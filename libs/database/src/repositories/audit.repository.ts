@@ -32,6 +32,26 @@ export interface NewAuditEntry {
   request_id?: string | null;
 }
 
+/** Who makes a change, and from where: recorded with it when a repository writes the change and its entry together. */
+export type AuditedBy = Pick<NewAuditEntry, 'actor' | 'actor_id' | 'ip_address' | 'request_id'>;
+
+/**
+ * Appends one entry through `db`, which may be the transaction of the change it records: the change and its entry
+ * then commit together or not at all.
+ *
+ * @example
+ * await db.transaction().execute(async (trx) => {
+ *   const after = await trx.updateTable('users').set({ role: 'operator' })...;
+ *   await appendAuditEntry(trx, { ...by, action: 'user.update', entity_type: 'user', entity_id: id, before, after });
+ * });
+ */
+export async function appendAuditEntry(db: Kysely<DB>, entry: NewAuditEntry): Promise<void> {
+  await db
+    .insertInto('audit_entries')
+    .values({ ...entry, before: jsonb(entry.before ?? null), after: jsonb(entry.after ?? null) })
+    .execute();
+}
+
 export interface AuditQuery {
   actor?: string;
   action?: string;
@@ -63,10 +83,7 @@ export class AuditRepository {
   constructor(@Inject(DATABASE) private readonly db: Kysely<DB>) {}
 
   async append(entry: NewAuditEntry): Promise<void> {
-    await this.db
-      .insertInto('audit_entries')
-      .values({ ...entry, before: jsonb(entry.before ?? null), after: jsonb(entry.after ?? null) })
-      .execute();
+    await appendAuditEntry(this.db, entry);
   }
 
   /** Newest first. */

@@ -14,7 +14,8 @@ import {
   type Page,
 } from '@fleet/contracts';
 import { DATABASE } from '../database.tokens';
-import type { CommandResultsTable, CommandsTable, DB } from '../db.types';
+import type { CommandResultsTable, CommandsTable, DB, MissionStatus } from '../db.types';
+import { appendAuditEntry, type NewAuditEntry } from './audit.repository';
 import { fetchPage, jsonb, pageBounds, TOTAL } from './sql-helpers';
 
 export type CommandRow = Selectable<CommandsTable>;
@@ -33,10 +34,28 @@ export interface NewCommand {
   timeoutS: number;
   retries: number;
   createdBy: string | null;
+  /**
+   * The mission the command belongs to; when null, a command for one robot (not a broadcast) joins the mission that
+   * robot is carrying out, if any.
+   */
   missionId: string | null;
   /** Robots skipped at send time and why, kept as the command's `response`. */
   response: Record<string, unknown> | null;
   targets: readonly { robotId: string; status: 'pending' | 'waiting'; deadlineAt: Date }[];
+}
+
+/** What a command's mission is checked on before the command joins it. */
+export interface CommandMission {
+  id: string;
+  status: MissionStatus;
+  assigned_robot_id: string | null;
+}
+
+/** How a command is stored: its mission checked by `checkMission` (throws to refuse), and its audit entry. */
+export interface CreateOptions {
+  checkMission?: (mission: CommandMission) => void;
+  /** The audit entry recorded with the command, in its transaction. */
+  audit?: (command: CommandRecord) => NewAuditEntry;
 }
 
 /** A robot's answer to a command. */
@@ -58,6 +77,8 @@ export interface DueResult extends CommandResultRow {
   parameters: Record<string, unknown>;
   timeout_s: number;
   retries: number;
+  /** When the command was stored. */
+  command_created_at: Date;
   /** Whether the robot is online (any status but offline) and registered. */
   reachable: boolean;
 }
@@ -143,20 +164,13 @@ const RESULT_ORDER = sql`robot_id`;
 export class CommandRepository {
   constructor(@Inject(DATABASE) private readonly db: Kysely<DB>) {}
 
-  /** Stores the command with one result per target; a `missionId` that names no mission is a 404. */
-  async create(command: NewCommand): Promise<CommandRecord> {
-    try {
-      return await this.insert(command);
-    } catch (error) {
-      if ((error as { code?: string }).code === '23503' && command.missionId) {
-        throw new NotFoundError('mission', command.missionId, { cause: error });
-      }
-      throw error;
-    }
-  }
-
-  private async insert(command: NewCommand): Promise<CommandRecord> {
+  /**
+   * Stores the command with one result per target, and its audit entry, in one transaction. A `missionId` that names
+   * no mission is a 404; the mission is held (`FOR SHARE`) while `checkMission` decides, so it cannot end meanwhile.
+   */
+  async create(command: NewCommand, options: CreateOptions = {}): Promise<CommandRecord> {
     return this.db.transaction().execute(async (trx) => {
+      const missionId = await this.missionFor(trx, command, options.checkMission);
       const row = await trx
         .insertInto('commands')
         .values({
@@ -166,7 +180,7 @@ export class CommandRepository {
           timeout_s: command.timeoutS,
           retries: command.retries,
           created_by: command.createdBy,
-          mission_id: command.missionId,
+          mission_id: missionId,
           response: jsonb(command.response),
           target_count: command.targets.length,
         })
@@ -188,8 +202,38 @@ export class CommandRepository {
               )
               .returningAll()
               .execute();
-      return { ...row, results: results.sort((a, b) => a.robot_id.localeCompare(b.robot_id)) };
+      const record = { ...row, results: results.sort((a, b) => a.robot_id.localeCompare(b.robot_id)) };
+      if (options.audit) await appendAuditEntry(trx, options.audit(record));
+      return record;
     });
+  }
+
+  /** The mission given, checked, or the active mission of a command's one robot. */
+  private async missionFor(
+    trx: Transaction<DB>,
+    command: NewCommand,
+    check?: (mission: CommandMission) => void,
+  ): Promise<string | null> {
+    if (command.missionId !== null) {
+      const mission = await trx
+        .selectFrom('missions')
+        .select(['id', 'status', 'assigned_robot_id'])
+        .where('id', '=', command.missionId)
+        .forShare()
+        .executeTakeFirst();
+      if (!mission) throw new NotFoundError('mission', command.missionId);
+      check?.(mission);
+      return mission.id;
+    }
+    if (command.broadcast || command.targets.length !== 1) return null;
+    const active = await trx
+      .selectFrom('missions')
+      .select('id')
+      .where('assigned_robot_id', '=', command.targets[0].robotId)
+      .where('status', '=', 'active')
+      .forShare()
+      .executeTakeFirst();
+    return active?.id ?? null;
   }
 
   async get(id: string): Promise<CommandRecord> {
@@ -242,8 +286,16 @@ export class CommandRepository {
     );
   }
 
-  /** Cancels what is still open (published messages cannot be called back); a finished command cannot be. */
-  async cancel(id: string, by: string, at: Date): Promise<CommandChange> {
+  /**
+   * Cancels what is still open (published messages cannot be called back); a finished command cannot be. The audit
+   * entry, given the status before and the change, is recorded in the same transaction.
+   */
+  async cancel(
+    id: string,
+    by: string,
+    at: Date,
+    audit?: (before: CommandStatus, change: CommandChange) => NewAuditEntry,
+  ): Promise<CommandChange> {
     return this.db.transaction().execute(async (trx) => {
       const command = await trx
         .selectFrom('commands')
@@ -262,6 +314,7 @@ export class CommandRepository {
         .where('status', 'in', ['pending', 'waiting'])
         .execute();
       const [change] = await settle(trx, [id], at, 'cancelled');
+      if (audit) await appendAuditEntry(trx, audit(command.status, change));
       return change;
     });
   }
@@ -359,6 +412,7 @@ export class CommandRepository {
           'c.parameters',
           'c.timeout_s',
           'c.retries',
+          'c.created_at as command_created_at',
           sql<boolean>`coalesce(b.is_active AND b.status <> 'offline', false)`.as('reachable'),
         ])
         .where('c.status', '=', 'sent')

@@ -27,6 +27,9 @@ const COLUMNS = [
   'offline_timeout_s',
 ] as const;
 
+/** Commands whose acknowledgement sets a robot's status; the newest acknowledged one wins. */
+const STATUS_COMMANDS = ['emergency_stop', 'resume', 'clear_emergency'];
+
 export interface RobotFields {
   name?: string | null;
   description?: string | null;
@@ -153,15 +156,42 @@ export class RobotRepository {
   }
 
   /**
-   * Sets the status a robot acknowledged outside its status messages (an emergency stop, a resume). Returns
-   * whether the robot is registered and active.
+   * Sets the status a robot acknowledged outside its status messages (an emergency stop, a resume), unless a newer
+   * one was acknowledged since: the answer dates from its command's creation when it answers a command of Fleet's
+   * (`commandId`), else from `at`, the answer's own time (a robot's own stop button), and is applied only when no
+   * emergency stop, resume or clear_emergency created after that was acknowledged by the robot. So a redelivered
+   * old stop acknowledgement never stops a robot resumed since. Returns whether the status was set (false too for a
+   * robot not registered or deleted).
+   *
+   * @example
+   * await robots.setStatus('tonypi_01', 'online', { at: answeredAt, commandId: resumeId });
    */
-  async setStatus(robotId: string, status: RobotStatus): Promise<boolean> {
+  async setStatus(
+    robotId: string,
+    status: RobotStatus,
+    asOf: { at: Date; commandId?: string | null },
+  ): Promise<boolean> {
+    const commandTime = sql`(SELECT created_at FROM commands WHERE id = ${asOf.commandId ?? null}::uuid)`;
+    const answerTime = sql<Date>`coalesce(${commandTime}, ${asOf.at}::timestamptz)`;
     const row = await this.db
       .updateTable('robots')
       .set({ status, updated_at: new Date() })
       .where('robot_id', '=', robotId)
       .where('is_active', '=', true)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('command_results as r')
+              .innerJoin('commands as c', 'c.id', 'r.command_id')
+              .select('r.robot_id')
+              .where('r.robot_id', '=', robotId)
+              .where('r.status', '=', 'ack_success')
+              .where('c.type', 'in', STATUS_COMMANDS)
+              .where('c.created_at', '>', answerTime),
+          ),
+        ),
+      )
       .returning('robot_id')
       .executeTakeFirst();
     return row !== undefined;
