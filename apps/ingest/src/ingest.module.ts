@@ -44,16 +44,26 @@ async function connectIngest(
   metrics: IngestMetrics,
   logger: Logger,
 ) {
-  const mqtt = await connect(`fleet-ingest-${config.instanceId}-robots`, (connection) =>
-    connection.consume(receiveInto(buffer, config, metrics)),
-  );
-  const filters = subscriptionFilters(config, mqtt, INGEST_FILTERS);
-  // A persistent session keeps the subscription; subscribing again on every start is harmless and covers new topics.
-  mqtt.client.subscribe(filters, { qos: 1 }, (error) => {
-    if (error) logger.error({ err: error, filters }, 'cannot subscribe to robot topics');
-    else logger.info({ filters }, 'subscribed to robot topics');
+  let connections = 0;
+  return connect(`fleet-ingest-${config.instanceId}-robots`, (connection) => {
+    connection.consume(receiveInto(buffer, config, metrics));
+    // Subscribed on every connection, the first included (this runs before the client can connect). A persistent
+    // session should keep the subscription, but Mosquitto restarted from its persistence file answers "session
+    // present" without the shared subscription's group, and subscribing again to the same filter does not bring it
+    // back: on a reconnect to a session the broker says it kept, the filters are unsubscribed and subscribed again
+    // (what the broker receives in that one round trip goes to the other replicas, or is not delivered).
+    connection.client.on('connect', (connack) => {
+      const filters = subscriptionFilters(config, connection, INGEST_FILTERS);
+      const subscribe = () =>
+        connection.client.subscribe(filters, { qos: 1 }, (error) => {
+          if (error) logger.error({ err: error, filters }, 'cannot subscribe to robot topics');
+          else logger.info({ filters }, 'subscribed to robot topics');
+        });
+      connections += 1;
+      if (connections > 1 && connack.sessionPresent) connection.client.unsubscribe(filters, () => subscribe());
+      else subscribe();
+    });
   });
-  return mqtt;
 }
 
 /**
