@@ -47,7 +47,8 @@ const SECRET = 'a-secret-for-the-cli-test';
 describeEachDatabase('fleet webhooks (command line)', (factory) => {
   it('adds a webhook, lists it without its secret, sends it a signed test and removes it', async () => {
     const { url, db } = await factory().create();
-    const env = { DATABASE_URL: url };
+    // Test deliveries go to receivers on this machine, allowed deliberately.
+    const env = { DATABASE_URL: url, ALERT_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' };
     const ok = await receiver(200);
     const dir = await tempDir('fleet-webhook-secret');
     try {
@@ -162,7 +163,8 @@ describeEachDatabase('fleet webhooks (command line)', (factory) => {
 
   it('names the option that is wrong, and fails a test delivery that is refused or cannot connect', async () => {
     const { url } = await factory().create();
-    const env = { DATABASE_URL: url };
+    // Test deliveries go to receivers on this machine, allowed deliberately.
+    const env = { DATABASE_URL: url, ALERT_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' };
     const add = (...args: string[]) => fleet(['webhooks', 'add', '--name', 'ops', ...args], env);
 
     const badUrl = await add('--url', 'ftp://example.com/');
@@ -213,8 +215,76 @@ describeEachDatabase('fleet webhooks (command line)', (factory) => {
       /webhook 'gone' test failed after \d+ ms: .*cannot reach 127.0.0.1:\d+: .*ECONNREFUSED/,
     );
 
+    const notAllowed = await fleet(['webhooks', 'test', 'gone'], { DATABASE_URL: url });
+    expect(notAllowed.code).toBe(1);
+    expect(notAllowed.err).toContain(`not posted to 127.0.0.1:${port}: '127.0.0.1' is a loopback`);
+
     const unknown = await fleet(['webhooks', 'remove', 'nobody'], env);
     expect(unknown.code).toBe(1);
     expect(unknown.err).toContain("no webhook is named 'nobody'");
+  });
+
+  it('updates the options given and keeps the others; enables and disables a webhook', async () => {
+    const { url, db } = await factory().create();
+    const env = { DATABASE_URL: url };
+    const hooks = new AlertWebhookRepository(db);
+    expect(
+      (await fleet(['webhooks', 'add', '--name', 'ops', '--url', 'https://e.com/in', '--secret', SECRET], env)).code,
+    ).toBe(0);
+
+    const updated = await fleet(
+      [
+        'webhooks',
+        'update',
+        'ops',
+        '--url',
+        'https://hooks.example.com/v2',
+        '--min-severity',
+        'critical',
+        '--events',
+        'opened,resolved',
+      ],
+      env,
+    );
+    expect(updated).toMatchObject({ code: 0, err: '' });
+    expect(updated.out).toContain(
+      "updated webhook 'ops': opened, resolved of critical alerts and worse are posted to https://hooks.example.com/v2, signed with its secret\n",
+    );
+    expect(await hooks.getForDelivery((await hooks.findByName('ops'))?.id ?? 0)).toMatchObject({
+      url: 'https://hooks.example.com/v2',
+      secret: SECRET,
+      enabled: true,
+    });
+
+    const renamed = await fleet(['webhooks', 'update', 'ops', '--name', 'pager', '--remove-secret', '--disable'], env);
+    expect(renamed.code).toBe(0);
+    expect(renamed.out).toContain("updated webhook 'pager': opened, resolved of critical alerts");
+    expect(renamed.out).toContain('(unsigned); disabled');
+    expect(await hooks.findByName('pager')).toMatchObject({
+      has_secret: false,
+      enabled: false,
+      min_severity: 'critical',
+    });
+
+    expect((await fleet(['webhooks', 'enable', 'pager'], env)).out).toContain("enabled webhook 'pager'\n");
+    expect(await hooks.findByName('pager')).toMatchObject({ enabled: true });
+    expect((await fleet(['webhooks', 'disable', 'pager'], env)).out).toContain("disabled webhook 'pager'\n");
+    expect(await hooks.findByName('pager')).toMatchObject({ enabled: false });
+
+    const nothing = await fleet(['webhooks', 'update', 'pager'], env);
+    expect(nothing.code).toBe(64);
+    expect(nothing.err).toContain('give at least one field');
+    const both = await fleet(['webhooks', 'update', 'pager', '--enable', '--disable'], env);
+    expect(both.code).toBe(64);
+    expect((await fleet(['webhooks', 'update', 'pager', '--secret', 'short'], env)).err).toContain(
+      '--secret: at least 16 characters',
+    );
+    expect((await fleet(['webhooks', 'update', 'pager', '--url', 'ftp://e.com/'], env)).err).toContain(
+      '--url: must be an http or https URL',
+    );
+    const unknown = await fleet(['webhooks', 'update', 'nobody', '--enable'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain("no webhook is named 'nobody'");
+    expect(await hooks.findByName('pager')).toMatchObject({ url: 'https://hooks.example.com/v2', enabled: false });
   });
 });

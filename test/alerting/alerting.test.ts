@@ -1,9 +1,10 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { AlertEvaluator } from '@apps/alerting/src/alert.evaluator';
 import { AlertingMetrics } from '@apps/alerting/src/alerting.metrics';
 import { AlertingModule } from '@apps/alerting/src/alerting.module';
+import { AlertingRepository } from '@apps/alerting/src/alerting.repository';
 import { AlertingSettings } from '@apps/alerting/src/alerting.settings';
 import { OfflineDetector } from '@apps/alerting/src/offline.detector';
 import { ALERT_STREAM, TELEMETRY_STREAM, type AlertEvent, type TelemetryEvent } from '@fleet/contracts';
@@ -239,6 +240,37 @@ describe.each(setups)('alerting on $name', (setup) => {
         'escalated',
         'resolved',
       ]),
+    );
+  });
+
+  it('a warning someone acknowledged needs attention again when it escalates to critical; who acknowledged it is kept', async () => {
+    const alerting = await Alerting.start();
+    const robot = uniqueName('tonypi');
+    const t0 = alerting.clock.now();
+    await alerting.publish(battery(robot, t0, 19), battery(robot, after(t0, 31), 19));
+    const [warning] = await alerting.alerts(robot);
+    const acknowledgedAt = after(t0, 35);
+    await alerting.app.app.get(AlertRepository).acknowledge(warning.id, 'alice', acknowledgedAt);
+    expect(await alerting.alerts(robot)).toMatchObject([{ acknowledged: true, acknowledged_by: 'alice' }]);
+
+    await alerting.publish(battery(robot, after(t0, 40), 9));
+    const [critical] = await alerting.alerts(robot);
+    expect(critical).toMatchObject({
+      id: warning.id,
+      severity: 'critical',
+      acknowledged: false,
+      acknowledged_by: null,
+      acknowledged_at: null,
+    });
+    const kept = (critical.details as { warning_acknowledged?: { by: string; at: string } }).warning_acknowledged;
+    expect(kept?.by).toBe('alice');
+    expect(new Date(kept?.at ?? 0)).toEqual(acknowledgedAt);
+    await eventually(() =>
+      expect(
+        alerting.alertEvents
+          .filter((e) => e.alert.robot_id === robot && e.event === 'escalated')
+          .map((e) => e.alert.acknowledged),
+      ).toEqual([false]),
     );
   });
 
@@ -556,6 +588,46 @@ describe.each(setups)('alerting on $name', (setup) => {
     expect(await alerting.alerts(robot)).toMatchObject([{ alert_type: 'battery', severity: 'critical' }]);
   });
 
+  it('a robot that goes silent during a snooze is marked offline without an alert, and gets its network alert once the snooze is over', async () => {
+    const alerting = await Alerting.start();
+    const robots = alerting.app.app.get(RobotRepository);
+    const robot = uniqueName('tonypi');
+    const t0 = alerting.clock.now();
+    await robots.recordSighting(robot, { at: t0, status: 'online' });
+    await alerting.app.app
+      .get(AlertSnoozeRepository)
+      .create({ robot_id: robot, alert_type: 'network', until: after(t0, 120), reason: 'moving it' }, 'alice', t0);
+    await alerting.settings.refresh();
+
+    alerting.clock.set(after(t0, 61));
+    expect(await alerting.detector.sweep()).toBe(1);
+    expect(await alerting.robotStatus(robot)).toBe('offline');
+    alerting.clock.set(after(t0, 119));
+    await alerting.detector.sweep();
+    expect(await alerting.alerts(robot)).toEqual([]);
+
+    alerting.clock.set(after(t0, 121));
+    await alerting.settings.refresh();
+    await alerting.detector.sweep();
+    await alerting.detector.sweep();
+    const [offline] = await alerting.alerts(robot);
+    expect(await alerting.alerts(robot)).toHaveLength(1);
+    expect(offline).toMatchObject({ alert_type: 'network', severity: 'critical', resolved: false, value: 121 });
+    expect(await alerting.robotStatus(robot)).toBe('offline');
+    expect((await alerting.connectionEvents(robot)).map((e) => e.event)).toEqual(['timeout']);
+
+    const back = alerting.clock.advance(SECOND);
+    await recordAndPublish(alerting, robots, battery(robot, back, 80));
+    expect(await alerting.alerts(robot)).toMatchObject([{ id: offline.id, resolved: true, resolution: 'auto' }]);
+    expect(await alerting.robotStatus(robot)).toBe('online');
+    await eventually(() =>
+      expect(alerting.alertEvents.filter((e) => e.alert.robot_id === robot).map((e) => e.event)).toEqual([
+        'opened',
+        'resolved',
+      ]),
+    );
+  });
+
   it("a robot whose events cannot be evaluated is skipped and counted; the other robots' alerts still open", async () => {
     const alerting = await Alerting.start();
     const broken = uniqueName('broken');
@@ -598,7 +670,8 @@ describe.each(setups)('alerting on $name', (setup) => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const alerting = await Alerting.start();
+      // The receiver is on this machine: allowed deliberately, as a receiver on a private network would be.
+      const alerting = await Alerting.start({ env: { ALERT_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' } });
       const { port } = server.address() as AddressInfo;
       const secret = 'a-secret-of-enough-length';
       await alerting.app.app
@@ -651,11 +724,22 @@ describe.each(setups)('alerting on $name', (setup) => {
       const t0 = a.clock.now();
       await robots.recordSighting(robot, { at: t0, status: 'online' });
 
-      // The same run published twice, split between the two replicas as the consumer group hands it out.
+      // Both replicas get the same run (as when a batch is redelivered to another replica) and evaluate it at the
+      // same moment: the robot's lock is held until both are waiting for it, then let go.
       const run = [0, 10, 20, 30, 40].map((s) => battery(robot, after(t0, s), 12));
-      await a.bus.publish(TELEMETRY_STREAM, [...run, ...run]);
-      await eventually(async () => expect((await a.evaluated()) + (await b.evaluated())).toBe(10));
-      expect(await a.alerts(robot)).toHaveLength(1);
+      let racing: Promise<unknown> | undefined;
+      await a.db.transaction().execute(async (trx) => {
+        await a.app.app.get(AlertingRepository).lockRobots(trx, [robot]);
+        racing = Promise.all([a.evaluator.evaluate(run), b.evaluator.evaluate(run)]);
+        await eventually(async () => expect(await waitingForAdvisoryLocks(trx)).toBe(2));
+      });
+      await racing;
+
+      expect([await a.evaluated(), await b.evaluated()]).toEqual([5, 5]);
+      expect(await a.alerts(robot)).toMatchObject([{ alert_type: 'battery', severity: 'warning', resolved: false }]);
+      await eventually(() =>
+        expect(a.alertEvents.filter((e) => e.alert.robot_id === robot).map((e) => e.event)).toEqual(['opened']),
+      );
 
       a.clock.advance(120 * SECOND);
       const swept = await Promise.all([a.detector.sweep(), b.detector.sweep()]);
@@ -665,6 +749,15 @@ describe.each(setups)('alerting on $name', (setup) => {
     });
   }
 });
+
+/** Connections to this database waiting for an advisory lock. */
+async function waitingForAdvisoryLocks(db: Kysely<DB>): Promise<number> {
+  const { rows } = await sql<{ waiting: number }>`
+    SELECT count(*)::int AS waiting FROM pg_stat_activity
+    WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'advisory'
+  `.execute(db);
+  return rows[0]?.waiting ?? 0;
+}
 
 /** What ingest does with a robot's message: record the sighting, then publish the event. */
 async function recordAndPublish(

@@ -4,7 +4,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import { Pool } from 'pg';
 import { NotificationsModule } from '@apps/alerting/src/notifications/notifications.module';
 import { WebhookDeliverer } from '@apps/alerting/src/notifications/webhook.deliverer';
-import { verifyWebhookSignature } from '@fleet/messaging';
+import { verifyWebhookSignature, WebhookUrlPolicy, type HostLookup } from '@fleet/messaging';
 import { loadConfig } from '@fleet/config';
 import { alertEventSchema, type AlertEventType, type AlertSeverity } from '@fleet/contracts';
 import {
@@ -77,12 +77,19 @@ describeEachDatabase('alert webhooks', (factory) => {
   let notifications: AlertNotificationRepository;
   let robots = 0;
 
+  // The receivers run on this machine: deliveries to 127.0.0.1 are allowed deliberately, as an operator would
+  // allow a receiver on a private network.
   const config = loadConfig({
     ALERT_WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
     ALERT_WEBHOOK_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+    ALERT_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
   });
 
-  function deliverer(database = db, metrics = new MetricsService('alerting')) {
+  function deliverer(
+    database = db,
+    metrics = new MetricsService('alerting'),
+    policy = new WebhookUrlPolicy(config.alerting.webhookAllowedHosts),
+  ) {
     return {
       metrics,
       deliverer: new WebhookDeliverer(
@@ -92,6 +99,7 @@ describeEachDatabase('alert webhooks', (factory) => {
         logs.logger,
         clock,
         metrics,
+        policy,
       ),
     };
   }
@@ -300,6 +308,72 @@ describeEachDatabase('alert webhooks', (factory) => {
     expect(receiver.requests).toHaveLength(1);
   });
 
+  it('posts nothing to a loopback address unless it is allowed, and records why as a failed attempt', async () => {
+    const port = new URL(receiver.url).port;
+    const literal = await webhooks.create({ name: 'literal', url: receiver.url }, null);
+    const named = await webhooks.create({ name: 'named', url: `http://localhost:${port}/hooks/fleet` }, null);
+    await alertChanged();
+    const { deliverer: d, metrics } = deliverer(db, new MetricsService('alerting'), new WebhookUrlPolicy([]));
+
+    expect(await d.runOnce()).toBe(2);
+
+    expect(receiver.requests).toEqual([]);
+    const [refusedLiteral] = await deliveriesOf(literal.id);
+    expect(refusedLiteral).toMatchObject({ status: 'pending', attempts: 1, last_status: null });
+    expect(refusedLiteral?.last_error).toBe(
+      `not posted to 127.0.0.1:${port}: '127.0.0.1' is a loopback, private or link-local address: webhooks may only post to public addresses`,
+    );
+    const [refusedName] = await deliveriesOf(named.id);
+    expect(refusedName).toMatchObject({ status: 'pending', attempts: 1, last_status: null });
+    expect(refusedName?.last_error).toMatch(
+      new RegExp(
+        `^not posted to localhost:${port}: 'localhost' resolves to (127\\.0\\.0\\.1|::1), which is a loopback`,
+      ),
+    );
+    expect(await counted(metrics)).toEqual({ retry: 2 });
+    expect(logs.lines()).toContainEqual(
+      expect.objectContaining({ msg: 'webhook delivery failed; it will be tried again', webhook: 'named' }),
+    );
+  });
+
+  it('refuses a host that resolved to a public address when it was added but to an internal one at delivery', async () => {
+    const port = new URL(receiver.url).port;
+    const answers = [['203.0.113.10'], ['127.0.0.1']];
+    const rebinding: HostLookup = () => Promise.resolve(answers.shift() ?? ['127.0.0.1']);
+    const policy = new WebhookUrlPolicy([], rebinding);
+    const url = `http://rebind.example.test:${port}/hooks/fleet`;
+    // What the API checks when the webhook is added.
+    await expect(policy.check(url)).resolves.toBeUndefined();
+    const hook = await webhooks.create({ name: 'rebind', url }, null);
+    await alertChanged();
+
+    expect(await deliverer(db, new MetricsService('alerting'), policy).deliverer.runOnce()).toBe(1);
+
+    expect(receiver.requests).toEqual([]);
+    const [delivery] = await deliveriesOf(hook.id);
+    expect(delivery?.last_error).toBe(
+      `not posted to rebind.example.test:${port}: 'rebind.example.test' resolves to 127.0.0.1, which is a loopback, private or link-local address: webhooks may only post to public addresses`,
+    );
+  });
+
+  it('connects to the address the policy resolved, so an allowed name reaches its receiver', async () => {
+    const port = new URL(receiver.url).port;
+    const lookups: string[] = [];
+    const policy = new WebhookUrlPolicy(['relay.internal.test'], (host) => {
+      lookups.push(host);
+      return Promise.resolve(['127.0.0.1']);
+    });
+    const hook = await webhooks.create({ name: 'relay', url: `http://relay.internal.test:${port}/hooks/fleet` }, null);
+    await alertChanged();
+
+    expect(await deliverer(db, new MetricsService('alerting'), policy).deliverer.runOnce()).toBe(1);
+
+    expect(lookups).toEqual(['relay.internal.test']);
+    expect(receiver.requests).toHaveLength(1);
+    expect(receiver.requests[0]?.headers.host).toBe(`relay.internal.test:${port}`);
+    expect(await deliveriesOf(hook.id)).toMatchObject([{ status: 'delivered', last_status: 200 }]);
+  });
+
   it('delivers each notification exactly once when two deliverers race for the queue', async () => {
     const receiverB = await Receiver.start();
     // The second deliverer has its own connections, as another process would.
@@ -394,7 +468,12 @@ describeEachDatabase('alert webhooks', (factory) => {
 
   it('runs in an application: delivers what is queued and counts it in /metrics', async () => {
     await webhooks.create({ name: 'app', url: receiver.url }, null);
-    const running = await startApp(NotificationsModule, 'alerting', { DATABASE_URL: url }, { clock });
+    const running = await startApp(
+      NotificationsModule,
+      'alerting',
+      { DATABASE_URL: url, ALERT_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' },
+      { clock },
+    );
     try {
       await alertChanged('critical');
       running.app.get(WebhookDeliverer).wake();

@@ -178,7 +178,11 @@ export class AlertingRepository {
       .executeTakeFirst();
   }
 
-  /** Raises an open alert's severity, value and threshold. */
+  /**
+   * Raises an open alert's severity, value and threshold. An escalation to critical needs attention again, whoever
+   * acknowledged the warning: the acknowledgement is cleared, and who made it (and when) is kept in
+   * `details.warning_acknowledged`.
+   */
   async escalateAlert(
     trx: Kysely<DB>,
     id: number,
@@ -186,14 +190,24 @@ export class AlertingRepository {
   ): Promise<AlertEvent | null> {
     const row = await trx
       .updateTable('alerts')
-      .set({
+      .set((eb) => ({
         severity: change.severity,
         title: change.title.slice(0, 200),
         message: change.message,
         value: change.value,
         threshold: change.threshold,
         updated_at: change.at,
-      })
+        ...(change.severity === 'critical' && {
+          acknowledged: false,
+          acknowledged_by: null,
+          acknowledged_at: null,
+          // The right-hand sides read the row as it was before this update.
+          details: sql<string>`CASE WHEN ${eb.ref('acknowledged')} IS TRUE
+            THEN COALESCE(${eb.ref('details')}, '{}'::jsonb) || jsonb_build_object('warning_acknowledged',
+              jsonb_build_object('by', ${eb.ref('acknowledged_by')}, 'at', ${eb.ref('acknowledged_at')}))
+            ELSE ${eb.ref('details')} END`,
+        }),
+      }))
       .where('id', '=', id)
       .where(sql<boolean>`resolved IS NOT TRUE`)
       .where('severity', '<>', change.severity)
@@ -306,6 +320,58 @@ export class AlertingRepository {
     if (robotIds) query = query.where('robot_id', 'in', [...robotIds]);
     const rows = await query.orderBy('robot_id').execute();
     return rows.map((r) => ({ robotId: r.robot_id, lastSeen: r.last_seen, timeoutS: Number(r.timeout_s) }));
+  }
+
+  /**
+   * Robots marked offline for silence while a snooze kept their `network` alert from opening, still offline and
+   * still without one: the alert is owed once the snooze ends. (A robot whose alert was resolved by hand also has no
+   * alert linked, but it had one.)
+   */
+  async offlineWithoutAlert(trx: Kysely<DB>, defaultTimeoutS: number, robotIds?: readonly string[]) {
+    let query = trx
+      .selectFrom('alert_states')
+      .innerJoin('robots', 'robots.robot_id', 'alert_states.robot_id')
+      .select([
+        'robots.robot_id',
+        'robots.last_seen',
+        sql<number>`COALESCE(robots.offline_timeout_s, ${defaultTimeoutS})`.as('timeout_s'),
+      ])
+      .where('alert_states.metric', '=', OFFLINE_METRIC)
+      .where('alert_states.source', '=', OFFLINE_SOURCE)
+      .where('alert_states.state', '=', 'firing')
+      .where('alert_states.alert_id', 'is', null)
+      .where('robots.status', '=', 'offline')
+      // None opened since it was marked offline: one someone resolved by hand is not raised again.
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('alerts')
+              .select('alerts.id')
+              .whereRef('alerts.robot_id', '=', 'robots.robot_id')
+              .where('alerts.alert_type', '=', 'network')
+              .whereRef('alerts.created_at', '>=', 'alert_states.event_at'),
+          ),
+        ),
+      );
+    if (robotIds) query = query.where('robots.robot_id', 'in', [...robotIds]);
+    const rows = await query.orderBy('robots.robot_id').execute();
+    return rows.map((r) => ({
+      robotId: r.robot_id,
+      lastSeen: r.last_seen,
+      timeoutS: Number(r.timeout_s),
+    }));
+  }
+
+  /** Links the offline state of a robot to the `network` alert opened for it after the fact. */
+  async linkOfflineAlert(trx: Kysely<DB>, robotId: string, alertId: number, at: Date): Promise<void> {
+    await trx
+      .updateTable('alert_states')
+      .set({ alert_id: alertId, updated_at: at })
+      .where('robot_id', '=', robotId)
+      .where('metric', '=', OFFLINE_METRIC)
+      .where('source', '=', OFFLINE_SOURCE)
+      .execute();
   }
 
   async markOffline(trx: Kysely<DB>, robotId: string, at: Date): Promise<void> {

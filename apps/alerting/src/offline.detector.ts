@@ -20,8 +20,8 @@ import { AlertingSettings } from './alerting.settings';
 /**
  * Notices robots that went silent: every `ALERT_CHECK_INTERVAL_MS`, a robot not heard from for longer than its
  * timeout (`robots.offline_timeout_s`, else `ALERT_OFFLINE_TIMEOUT_S`) is marked offline, gets a critical
- * `network` alert (unless snoozed) and a `timeout` connection event. Robots registered but never heard from count
- * from their registration. Silence is never counted from before this process started, so a restart after an
+ * `network` alert and a `timeout` connection event. A snooze defers the alert: a robot still offline when its snooze
+ * has ended gets it at the next sweep. Robots registered but never heard from count from their registration. Silence is never counted from before this process started, so a restart after an
  * outage does not flag the whole fleet before it had a chance to report.
  *
  * Silence is judged only up to ingest's watermark (see the ingest heartbeat): when ingest stalls (a store or
@@ -88,13 +88,22 @@ export class OfflineDetector implements OnApplicationBootstrap, OnApplicationShu
       const event = await this.reportPipeline(trx, pipeline, now);
       if (event) events.push(event);
       const candidates = await this.repository.silentRobots(trx, pipeline.until, this.startedAt, defaultTimeoutS);
-      return { until: pipeline.until, ids: candidates.map((c) => c.robotId) };
+      const deferred = await this.repository.offlineWithoutAlert(trx, defaultTimeoutS);
+      return {
+        until: pipeline.until,
+        ids: candidates.map((c) => c.robotId),
+        owed: deferred.filter((d) => !this.settings.snoozed(d.robotId, 'network')).map((d) => d.robotId),
+      };
     });
     const offline: SilentRobot[] = [];
     // In chunks, so an outage of thousands of robots never holds thousands of locks in one transaction.
     for (let i = 0; swept && i < swept.ids.length; i += SWEEP_CHUNK) {
       const chunk = swept.ids.slice(i, i + SWEEP_CHUNK);
       offline.push(...(await this.markSilent(chunk, now, swept.until, defaultTimeoutS, events)));
+    }
+    for (let i = 0; swept && i < swept.owed.length; i += SWEEP_CHUNK) {
+      const chunk = swept.owed.slice(i, i + SWEEP_CHUNK);
+      await this.raiseDeferred(chunk, now, swept.until, defaultTimeoutS, events);
     }
     for (const robot of offline) {
       this.metrics.timeouts.inc();
@@ -137,25 +146,9 @@ export class OfflineDetector implements OnApplicationBootstrap, OnApplicationShu
             timeout_s: robot.timeoutS,
           },
         });
-        let alertId: number | null = null;
-        if (!this.settings.snoozed(robot.robotId, 'network')) {
-          const { row, event } = await this.repository.openAlert(trx, {
-            robotId: robot.robotId,
-            alertType: 'network',
-            source: 'connection',
-            severity: 'critical',
-            title: 'Robot offline',
-            message: robot.lastSeen
-              ? `${robot.robotId} has been silent for ${silentS} s (timeout ${robot.timeoutS} s)`
-              : `${robot.robotId} has not been heard from since it was registered (timeout ${robot.timeoutS} s)`,
-            value: silentS,
-            threshold: robot.timeoutS,
-            details: { last_seen: robot.lastSeen?.toISOString() ?? null, timeout_s: robot.timeoutS },
-            at: now,
-          });
-          alertId = row.id;
-          if (event) events.push(event);
-        }
+        const alertId = this.settings.snoozed(robot.robotId, 'network')
+          ? null
+          : await this.openOfflineAlert(trx, robot, silentS, now, events);
         states.push({
           robotId: robot.robotId,
           metric: OFFLINE_METRIC,
@@ -172,6 +165,53 @@ export class OfflineDetector implements OnApplicationBootstrap, OnApplicationShu
       await this.repository.saveStates(trx, states, now);
       return silent;
     });
+  }
+
+  /**
+   * Opens the `network` alert a snooze held back for robots still offline and silent, now that the snooze is over;
+   * asked again under their locks, since a message may have brought one back meanwhile.
+   */
+  private async raiseDeferred(
+    ids: readonly string[],
+    now: Date,
+    until: Date,
+    defaultTimeoutS: number,
+    events: AlertEvent[],
+  ): Promise<void> {
+    await this.repository.transaction(async (trx) => {
+      await this.repository.lockRobots(trx, ids);
+      for (const robot of await this.repository.offlineWithoutAlert(trx, defaultTimeoutS, ids)) {
+        if (this.settings.snoozed(robot.robotId, 'network')) continue;
+        const silentS = Math.round((until.getTime() - (robot.lastSeen ?? this.startedAt).getTime()) / 1000);
+        const alertId = await this.openOfflineAlert(trx, robot, silentS, now, events);
+        await this.repository.linkOfflineAlert(trx, robot.robotId, alertId, now);
+      }
+    });
+  }
+
+  private async openOfflineAlert(
+    trx: Kysely<DB>,
+    robot: { robotId: string; lastSeen: Date | null; timeoutS: number },
+    silentS: number,
+    now: Date,
+    events: AlertEvent[],
+  ): Promise<number> {
+    const { row, event } = await this.repository.openAlert(trx, {
+      robotId: robot.robotId,
+      alertType: 'network',
+      source: 'connection',
+      severity: 'critical',
+      title: 'Robot offline',
+      message: robot.lastSeen
+        ? `${robot.robotId} has been silent for ${silentS} s (timeout ${robot.timeoutS} s)`
+        : `${robot.robotId} has not been heard from since it was registered (timeout ${robot.timeoutS} s)`,
+      value: silentS,
+      threshold: robot.timeoutS,
+      details: { last_seen: robot.lastSeen?.toISOString() ?? null, timeout_s: robot.timeoutS },
+      at: now,
+    });
+    if (event) events.push(event);
+    return row.id;
   }
 
   /**

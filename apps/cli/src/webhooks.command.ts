@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { z } from 'zod';
 import {
   ALERT_EVENT_TYPES,
   InvalidInputError,
   parseOrThrow,
   webhookInputSchema,
+  webhookPatchSchema,
   webhookTestEvent,
   type AlertSeverity,
 } from '@fleet/contracts';
 import { AlertNotificationRepository, AlertWebhookRepository, type DatabaseConnection } from '@fleet/database';
-import { postWebhook, webhookHeaders } from '@fleet/messaging';
+import { postWebhook, webhookHeaders, WebhookUrlPolicy, type PostOptions } from '@fleet/messaging';
 import type { CliIo, DatabaseCommandContext } from './cli';
 
 interface AddOptions {
@@ -22,6 +24,18 @@ interface AddOptions {
   events?: string;
 }
 
+interface UpdateOptions {
+  name?: string;
+  url?: string;
+  secret?: string;
+  secretFile?: string;
+  removeSecret?: boolean;
+  minSeverity?: string;
+  events?: string;
+  enable?: boolean;
+  disable?: boolean;
+}
+
 /** The option each input field comes from, so an error names what the operator typed. */
 const OPTION_OF: Record<string, string> = {
   name: '--name',
@@ -29,14 +43,15 @@ const OPTION_OF: Record<string, string> = {
   secret: '--secret',
   min_severity: '--min-severity',
   events: '--events',
+  enabled: '--enable or --disable',
 };
 
 /** Who `created_by` names for webhooks added here. */
 const BY_CLI = 'cli';
 
 /**
- * `fleet webhooks add | list | remove <name> | test <name>`: where alert changes are posted. The secret is never
- * shown again once added.
+ * `fleet webhooks add | list | update <name> | enable <name> | disable <name> | remove <name> | test <name>`: where
+ * alert changes are posted. The secret is never shown again once added.
  */
 export function registerWebhooksCommand(program: Command, context: DatabaseCommandContext): void {
   const { io, ran, withDatabase } = context;
@@ -58,13 +73,10 @@ export function registerWebhooksCommand(program: Command, context: DatabaseComma
         secret: secretOf(options, command),
         min_severity: options.minSeverity,
         ...(options.events !== undefined && {
-          events: options.events
-            .split(',')
-            .map((e) => e.trim())
-            .filter((e) => e !== ''),
+          events: eventList(options.events),
         }),
       };
-      const webhook = parseInput(input, command);
+      const webhook = parseInput(webhookInputSchema, input, command);
       ran();
       await withDatabase(io, async ({ db }) => {
         const hook = await new AlertWebhookRepository(db).create(webhook, BY_CLI);
@@ -74,6 +86,60 @@ export function registerWebhooksCommand(program: Command, context: DatabaseComma
         );
       });
     });
+
+  webhooks
+    .command('update')
+    .description('change a webhook: only the options given change')
+    .argument('<name>', 'the webhook')
+    .option('--name <name>', 'a new name')
+    .option('--url <url>', 'a new http or https URL')
+    .option('--secret <secret>', 'a new secret; at least 16 characters')
+    .option('--secret-file <path>', 'a new secret read from a file')
+    .option('--remove-secret', 'send deliveries unsigned from now on')
+    .option('--min-severity <severity>', 'info, warning or critical')
+    .option('--events <events>', `comma-separated, of ${ALERT_EVENT_TYPES.join(', ')}`)
+    .option('--enable', 'post alert changes to it')
+    .option('--disable', 'keep its deliveries queued until it is enabled')
+    .action(async (name: string, options: UpdateOptions, command: Command) => {
+      if (options.enable && options.disable) command.error('error: --enable and --disable: give one of them');
+      if (options.removeSecret && (options.secret !== undefined || options.secretFile !== undefined)) {
+        command.error('error: --remove-secret and a new secret: give one of them');
+      }
+      const secret = options.removeSecret ? null : secretOf(options, command);
+      const input = {
+        name: options.name,
+        url: options.url,
+        ...((options.removeSecret || secret !== null) && { secret }),
+        min_severity: options.minSeverity,
+        events: options.events === undefined ? undefined : eventList(options.events),
+        enabled: options.enable ? true : options.disable ? false : undefined,
+      };
+      const changes = parseInput(webhookPatchSchema, input, command);
+      ran();
+      await withDatabase(io, async ({ db }) => {
+        const hooks = new AlertWebhookRepository(db);
+        const hook = await hooks.update((await findOrFail(hooks, name)).id, changes);
+        io.out(`updated webhook '${hook.name}': ${describe(hook)}\n`);
+      });
+    });
+
+  for (const [verb, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const) {
+    webhooks
+      .command(verb)
+      .description(enabled ? 'post alert changes to a webhook again' : 'stop posting to a webhook; its deliveries wait')
+      .argument('<name>', 'the webhook')
+      .action(async (name: string) => {
+        ran();
+        await withDatabase(io, async ({ db }) => {
+          const hooks = new AlertWebhookRepository(db);
+          const hook = await hooks.update((await findOrFail(hooks, name)).id, { enabled });
+          io.out(`${enabled ? 'enabled' : 'disabled'} webhook '${hook.name}'\n`);
+        });
+      });
+  }
 
   webhooks
     .command('list')
@@ -108,14 +174,14 @@ export function registerWebhooksCommand(program: Command, context: DatabaseComma
         const hooks = new AlertWebhookRepository(db);
         const { id, min_severity } = await findOrFail(hooks, name);
         const hook = await hooks.getForDelivery(id);
-        await sendTest(hook, min_severity, config.alerting.webhookTimeoutMs, io);
+        const policy = new WebhookUrlPolicy(config.alerting.webhookAllowedHosts);
+        await sendTest(hook, min_severity, { timeoutMs: config.alerting.webhookTimeoutMs, policy }, io);
       });
     });
 }
 
-/** The webhook to add, checked before the database is opened; a bad value is a usage error naming its option. */
 /** The secret from --secret or --secret-file (its content less the final line break), or null. */
-function secretOf(options: AddOptions, command: Command): string | null {
+function secretOf(options: { secret?: string; secretFile?: string }, command: Command): string | null {
   if (options.secret !== undefined && options.secretFile !== undefined) {
     return command.error('error: --secret and --secret-file: give one of them');
   }
@@ -127,18 +193,40 @@ function secretOf(options: AddOptions, command: Command): string | null {
   }
 }
 
-function parseInput(input: Record<string, unknown>, command: Command) {
+function eventList(events: string): string[] {
+  return events
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+}
+
+/** A webhook (or changes to one), checked before the database is opened; a bad value is a usage error naming its option. */
+function parseInput<S extends z.ZodType>(schema: S, input: Record<string, unknown>, command: Command): z.output<S> {
   try {
-    return parseOrThrow(webhookInputSchema, input, 'webhook');
+    return parseOrThrow(schema, input, 'webhook');
   } catch (error) {
     if (!(error instanceof InvalidInputError)) throw error;
     const problems = error.issues.map((issue) => {
       const [field = '', index] = issue.path.split('.');
       const value = index === undefined ? undefined : (input[field] as string[] | undefined)?.[Number(index)];
-      return `${OPTION_OF[field] ?? issue.path}: ${value === undefined ? '' : `'${value}': `}${issue.message}`;
+      const option = OPTION_OF[field] ?? (issue.path || 'options');
+      return `${option}: ${value === undefined ? '' : `'${value}': `}${issue.message}`;
     });
     return command.error(`error: ${problems.join('; ')}`);
   }
+}
+
+function describe(hook: {
+  url: string;
+  events: string[];
+  min_severity: string;
+  enabled: boolean;
+  has_secret: boolean;
+}): string {
+  return (
+    `${hook.events.join(', ')} of ${hook.min_severity} alerts and worse are posted to ${hook.url}` +
+    `${hook.has_secret ? ', signed with its secret' : ' (unsigned)'}${hook.enabled ? '' : '; disabled'}`
+  );
 }
 
 async function findOrFail(hooks: AlertWebhookRepository, name: string) {
@@ -182,7 +270,7 @@ async function list(db: DatabaseConnection['db'], io: CliIo): Promise<void> {
 async function sendTest(
   hook: { name: string; url: string; secret: string | null; enabled: boolean },
   severity: AlertSeverity,
-  timeoutMs: number,
+  options: PostOptions,
   io: CliIo,
 ): Promise<void> {
   const body = JSON.stringify(
@@ -202,7 +290,7 @@ async function sendTest(
   });
   if (!hook.enabled) io.out(`webhook '${hook.name}' is disabled: it gets no alerts, but the test is sent anyway\n`);
   const started = performance.now();
-  const outcome = await postWebhook(hook.url, headers, body, timeoutMs);
+  const outcome = await postWebhook(hook.url, headers, body, options);
   const ms = Math.round(performance.now() - started);
   if (!outcome.ok) throw new Error(`webhook '${hook.name}' test failed after ${ms} ms: ${hook.url}: ${outcome.error}`);
   io.out(

@@ -4,8 +4,8 @@ import type { Logger } from 'pino';
 import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
 import { AlertNotificationRepository, SystemLogRepository, type ClaimedNotification } from '@fleet/database';
 import { CLOCK, LOGGER, MetricsService, type Clock } from '@fleet/platform';
+import { postWebhook, webhookHeaders, WebhookUrlPolicy, type PostOutcome } from '@fleet/messaging';
 import { webhookBackoffMs } from './webhook-backoff';
-import { postWebhook, webhookHeaders, type PostOutcome } from '@fleet/messaging';
 
 /** Deliveries taken from the queue per round. */
 const CLAIM_LIMIT = 16;
@@ -23,7 +23,8 @@ const LEASE_MARGIN_MS = 30_000;
  * Posts queued alert notifications to their webhooks. Any number of deliverers, in any number of processes, share
  * the queue: each round claims due rows with a lease, so a row goes to one deliverer at a time, and a deliverer
  * that dies leaves its rows to the others when the lease runs out. A failed attempt (an error status, a redirect,
- * no answer in time, no connection) is logged and tried again later, backing off from 5 s to an hour; after
+ * no answer in time, no connection, a host that is or resolves to a loopback, private or link-local address and
+ * is not on `ALERT_WEBHOOK_ALLOWED_HOSTS`) is logged and tried again later, backing off from 5 s to an hour; after
  * `ALERT_WEBHOOK_MAX_ATTEMPTS` attempts the delivery is given up and an ERROR entry is written to the system log.
  * Delivery is at least once: receivers deduplicate with `x-fleet-delivery`.
  */
@@ -46,6 +47,7 @@ export class WebhookDeliverer implements OnApplicationBootstrap, BeforeApplicati
     @Inject(LOGGER) logger: Logger,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(MetricsService) metrics: MetricsService,
+    @Inject(WebhookUrlPolicy) private readonly urls: WebhookUrlPolicy,
   ) {
     this.log = logger.child({ component: 'webhooks' });
     this.deliveries = new Counter({
@@ -158,7 +160,10 @@ export class WebhookDeliverer implements OnApplicationBootstrap, BeforeApplicati
       secret: row.secret,
     });
     const endTimer = this.seconds.startTimer();
-    const outcome = await postWebhook(row.url, headers, body, this.config.alerting.webhookTimeoutMs);
+    const outcome = await postWebhook(row.url, headers, body, {
+      timeoutMs: this.config.alerting.webhookTimeoutMs,
+      policy: this.urls,
+    });
     endTimer();
     try {
       if (outcome.ok) {

@@ -1,14 +1,16 @@
-import { Controller, Delete, Get, HttpCode, Inject, Post } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Patch, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
   serialIdSchema,
   webhookInputSchema,
   webhookListQuerySchema,
   webhookPageSchema,
+  webhookPatchSchema,
   webhookTestResultSchema,
   webhookViewSchema,
   type PageQuery,
   type WebhookInput,
+  type WebhookPatch,
 } from '@fleet/contracts';
 import { Access } from '@fleet/platform';
 import { type Actor, CurrentActor } from '../http/request-context';
@@ -34,6 +36,20 @@ export class AlertWebhooksController {
   @Post()
   create(@CurrentActor() actor: Actor, @ValidBody(webhookInputSchema) input: WebhookInput) {
     return this.webhooks.create(actor, input);
+  }
+
+  /**
+   * Changes a webhook's name, URL, secret (`null` removes it), minimum severity, events or whether it is enabled;
+   * what is not given is kept. A new URL is checked as on creation (422 for an internal address).
+   */
+  @Returns(webhookViewSchema)
+  @Patch(':id')
+  update(
+    @CurrentActor() actor: Actor,
+    @ValidParam('id', serialIdSchema) id: number,
+    @ValidBody(webhookPatchSchema) changes: WebhookPatch,
+  ) {
+    return this.webhooks.update(actor, id, changes);
   }
 
   /** Removes a webhook and the deliveries it has not had yet. */

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
-import { webhookTestEvent, type PageQuery, type WebhookInput } from '@fleet/contracts';
+import { webhookTestEvent, type PageQuery, type WebhookInput, type WebhookPatch } from '@fleet/contracts';
 import { AlertNotificationRepository, AlertWebhookRepository } from '@fleet/database';
-import { postWebhook, webhookHeaders } from '@fleet/messaging';
+import { postWebhook, webhookHeaders, WebhookUrlPolicy } from '@fleet/messaging';
 import { CLOCK, type Clock } from '@fleet/platform';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../http/request-context';
-import { WebhookUrlPolicy } from './webhook-url.policy';
 
 /**
  * Webhooks alert changes are posted to, managed by admins. Secrets go in and are never shown again; a URL on
@@ -42,6 +41,19 @@ export class AlertWebhooksService {
     return { ...hook, pending: 0, failed: 0 };
   }
 
+  /**
+   * Changes the fields given and keeps the others; a new URL is checked as on creation. Deliveries already queued
+   * go to the webhook as it is when they are sent.
+   */
+  async update(actor: Actor, id: number, changes: WebhookPatch) {
+    if (changes.url !== undefined) await this.urls.check(changes.url);
+    const before = await this.webhooks.get(id);
+    const hook = await this.webhooks.update(id, changes);
+    await this.audit.record(actor, 'webhook.update', 'webhook', String(id), before, hook);
+    const counts = (await this.notifications.countsByWebhook()).get(id);
+    return { ...hook, pending: counts?.pending ?? 0, failed: counts?.failed ?? 0 };
+  }
+
   /** Removes a webhook and, with it, the deliveries it has not had yet. */
   async remove(actor: Actor, id: number): Promise<void> {
     const before = await this.webhooks.get(id);
@@ -74,7 +86,10 @@ export class AlertWebhooksService {
       secret: hook.secret,
     });
     const started = performance.now();
-    const outcome = await postWebhook(hook.url, headers, body, this.config.alerting.webhookTimeoutMs);
+    const outcome = await postWebhook(hook.url, headers, body, {
+      timeoutMs: this.config.alerting.webhookTimeoutMs,
+      policy: this.urls,
+    });
     const result = {
       delivered: outcome.ok,
       status: outcome.status ?? null,

@@ -1,7 +1,13 @@
 import { Module } from '@nestjs/common';
 import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
 import { DatabaseModule } from '@fleet/database';
-import { MessagingModule } from '@fleet/messaging';
+import {
+  dnsLookup,
+  MessagingModule,
+  WEBHOOK_ALLOWED_HOSTS,
+  WEBHOOK_HOST_LOOKUP,
+  WebhookUrlPolicy,
+} from '@fleet/messaging';
 import { AlertEventPublisher } from './alert-event.publisher';
 import { AlertSnoozesController } from './alert-snoozes.controller';
 import { AlertSnoozesService } from './alert-snoozes.service';
@@ -11,7 +17,6 @@ import { AlertsController } from './alerts.controller';
 import { AlertsService } from './alerts.service';
 import { ThresholdsController } from './thresholds.controller';
 import { ThresholdsService } from './thresholds.service';
-import { dnsLookup, WEBHOOK_ALLOWED_HOSTS, WEBHOOK_HOST_LOOKUP, WebhookUrlPolicy } from './webhook-url.policy';
 
 /**
  * Alerts for operators (list, stats, acknowledge, resolve, snooze) and their configuration for admins

@@ -1,90 +1,114 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { WebhookUrlPolicy } from './webhook-url.policy';
+
 /** How much of a refusing receiver's answer is kept as the error text. */
 const ERROR_TEXT_BYTES = 2_048;
 
 /** What became of one POST: accepted (2xx), or why not, with the status when the receiver answered. */
 export type PostOutcome = { ok: true; status: number } | { ok: false; status?: number; error: string };
 
+export interface PostOptions {
+  /** The whole attempt, from connecting to the end of what is read of the answer. */
+  timeoutMs: number;
+  /** Which addresses may be connected to; it resolves the host itself, so what it checked is what is reached. */
+  policy: WebhookUrlPolicy;
+}
+
 /**
- * POSTs one delivery and says how it went; never throws. Only a 2xx answer counts: redirects are not followed (a
- * webhook's URL must be the one that accepts deliveries, and following one would send the signed body elsewhere),
- * and answers are not read beyond the first 2 KiB of an error, so a receiver cannot make Fleet hold a large body.
+ * POSTs one delivery and says how it went; never throws. The connection goes only to an address `policy` accepts,
+ * checked as the host is resolved for this very connection (a loopback, private or link-local address is refused
+ * unless allow-listed). Only a 2xx answer counts: redirects are not followed (a webhook's URL must be the one that
+ * accepts deliveries, and following one would send the signed body elsewhere), and answers are not read beyond the
+ * first 2 KiB of an error, so a receiver cannot make Fleet hold a large body.
  *
  * @example
- * const outcome = await postWebhook(url, headers, body, 10_000);
+ * const outcome = await postWebhook(url, headers, body, { timeoutMs: 10_000, policy });
  * if (!outcome.ok) log.warn({ status: outcome.status, error: outcome.error }, 'refused');
  */
-export async function postWebhook(
+export function postWebhook(
   url: string,
   headers: Record<string, string>,
   body: string,
-  timeoutMs: number,
+  { timeoutMs, policy }: PostOptions,
 ): Promise<PostOutcome> {
+  let target: URL;
   try {
-    const response = await fetch(url, {
+    target = new URL(url);
+  } catch {
+    return Promise.resolve({ ok: false, error: 'not a URL' });
+  }
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+    return Promise.resolve({ ok: false, error: `not an http or https URL: ${target.protocol}` });
+  }
+  const refusal = policy.refusalOfLiteral(target.hostname);
+  if (refusal !== null) return Promise.resolve({ ok: false, error: `not posted to ${target.host}: ${refusal}` });
+
+  return new Promise((resolve) => {
+    let status: number | undefined;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const answered = (code: number): PostOutcome => {
+      const text = Buffer.concat(chunks).subarray(0, ERROR_TEXT_BYTES).toString('utf8').replace(/\s+/g, ' ').trim();
+      return { ok: false, status: code, error: `HTTP ${code}${text ? `: ${text}` : ''}` };
+    };
+    const finish = (outcome: PostOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      // Nothing more is wanted from this connection; it is never reused (no agent keeps it).
+      request.destroy();
+      resolve(outcome);
+    };
+    const timer = setTimeout(() => {
+      // A body cut short (or too slow) still leaves the status to report.
+      finish(status === undefined ? { ok: false, error: `no answer within ${timeoutMs} ms` } : answered(status));
+    }, timeoutMs);
+    const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, {
       method: 'POST',
-      headers,
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
+      headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+      agent: false,
+      lookup: policy.lookupFunction(),
     });
-    const { status } = response;
-    if (status >= 200 && status < 300) {
-      await discard(response);
-      return { ok: true, status };
-    }
-    if (status >= 300 && status < 400) {
-      await discard(response);
-      const location = response.headers.get('location');
-      return {
-        ok: false,
-        status,
-        error: `HTTP ${status} redirect${location ? ` to ${location}` : ''}: redirects are not followed, set the webhook's URL to where deliveries are accepted`,
-      };
-    }
-    const text = await readStart(response);
-    return { ok: false, status, error: `HTTP ${status}${text ? `: ${text}` : ''}` };
-  } catch (error) {
-    return { ok: false, error: describeFailure(error, url, timeoutMs) };
-  }
+    request.on('response', (response) => {
+      const code = response.statusCode ?? 0;
+      status = code;
+      if (code >= 200 && code < 300) {
+        finish({ ok: true, status: code });
+      } else if (code >= 300 && code < 400) {
+        const { location } = response.headers;
+        finish({
+          ok: false,
+          status: code,
+          error: `HTTP ${code} redirect${location ? ` to ${location}` : ''}: redirects are not followed, set the webhook's URL to where deliveries are accepted`,
+        });
+      } else {
+        response.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          size += chunk.byteLength;
+          if (size >= ERROR_TEXT_BYTES) finish(answered(code));
+        });
+        response.on('end', () => finish(answered(code)));
+        response.on('error', () => finish(answered(code)));
+      }
+    });
+    request.on('error', (error) => {
+      finish(status === undefined ? { ok: false, error: describeFailure(error, target) } : answered(status));
+    });
+    request.end(body);
+  });
 }
 
-/** Why fetch threw, in words an operator can act on (fetch's own message is just "fetch failed"). */
-function describeFailure(error: unknown, url: string, timeoutMs: number): string {
-  // Read by shape: errors from fetch need not be instances of this realm's Error.
-  const { name, message, cause } = (error ?? {}) as { name?: string; message?: string; cause?: { message?: string } };
-  if (name === 'TimeoutError' || name === 'AbortError') return `no answer within ${timeoutMs} ms`;
-  const reason = cause?.message ?? message ?? String(error);
-  let host = url;
-  try {
-    host = new URL(url).host;
-  } catch {
-    // An unparsable URL is described by the reason itself.
-  }
-  return `cannot reach ${host}: ${reason}`;
-}
-
-async function discard(response: Response): Promise<void> {
-  await response.body?.cancel().catch(() => undefined);
-}
-
-/** The first {@link ERROR_TEXT_BYTES} of an answer, on one line; what cannot be read in time is left out. */
-async function readStart(response: Response): Promise<string> {
-  const reader = (response.body as ReadableStream<Uint8Array> | null)?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < ERROR_TEXT_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } catch {
-    // A body cut short (or too slow) still leaves the status to report.
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  const text = Buffer.concat(chunks).subarray(0, ERROR_TEXT_BYTES).toString('utf8');
-  return text.replace(/\s+/g, ' ').trim();
+/** Why the request failed before an answer, in words an operator can act on. */
+function describeFailure(error: unknown, target: URL): string {
+  const { code, message, errors } = (error ?? {}) as {
+    code?: string;
+    message?: string;
+    errors?: { message?: string }[];
+  };
+  // Connecting to each of several addresses in turn fails with all their reasons and no message of its own.
+  const reason = message || errors?.map((e) => e.message).join('; ') || code || String(error);
+  if (code === 'EWEBHOOKADDRESS') return `not posted to ${target.host}: ${reason}`;
+  return `cannot reach ${target.host}: ${reason}`;
 }

@@ -1,9 +1,9 @@
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
-import { Inject, Injectable } from '@nestjs/common';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InvalidInputError } from '@fleet/contracts';
 
-/** Host names (or addresses) webhooks may post to even though they are internal. Empty by default. */
+/** Host names (or addresses) webhooks may post to even though they are internal (`ALERT_WEBHOOK_ALLOWED_HOSTS`). */
 export const WEBHOOK_ALLOWED_HOSTS = Symbol('WEBHOOK_ALLOWED_HOSTS');
 /** Resolves a host name to every address it has. */
 export const WEBHOOK_HOST_LOOKUP = Symbol('WEBHOOK_HOST_LOOKUP');
@@ -95,10 +95,23 @@ export function isInternalAddress(address: string): boolean {
   return INTERNAL.check(groups.map((g) => g.toString(16)).join(':'), 'ipv6');
 }
 
+/** Why a host may not receive webhook deliveries; `code` tells it apart from a failure to connect. */
+export class WebhookAddressRefused extends Error {
+  readonly code = 'EWEBHOOKADDRESS';
+  override readonly name = 'WebhookAddressRefused';
+}
+
 /**
- * Keeps webhooks from being pointed at Fleet's own network (the API, Redis, cloud metadata): a URL whose host is,
- * or resolves to, an internal address is refused unless the host is on the allow-list. The check is made when a
- * webhook is added and again before a test delivery, since what a name resolves to can change.
+ * Keeps webhooks from being pointed at Fleet's own network (the API, Redis, cloud metadata): a host that is, or
+ * resolves to, an internal address is refused unless it is on the allow-list (`ALERT_WEBHOOK_ALLOWED_HOSTS`, the
+ * deliberate way to post to a receiver on a private network). The API checks a URL when a webhook is added or
+ * changed, to refuse it with a clear error; every delivery is checked again where it connects
+ * ({@link WebhookUrlPolicy.lookupFunction}), on the very addresses it connects to, since what a name resolves to can
+ * change at any time.
+ *
+ * @example
+ * const policy = new WebhookUrlPolicy(config.alerting.webhookAllowedHosts);
+ * await policy.check('https://hooks.example.com/fleet'); // throws InvalidInputError on `url` when refused
  */
 @Injectable()
 export class WebhookUrlPolicy {
@@ -106,7 +119,7 @@ export class WebhookUrlPolicy {
 
   constructor(
     @Inject(WEBHOOK_ALLOWED_HOSTS) allowedHosts: readonly string[],
-    @Inject(WEBHOOK_HOST_LOOKUP) private readonly lookup: HostLookup,
+    @Optional() @Inject(WEBHOOK_HOST_LOOKUP) private readonly lookup: HostLookup = dnsLookup,
   ) {
     this.allowed = new Set(allowedHosts.map(normalHost));
   }
@@ -115,28 +128,83 @@ export class WebhookUrlPolicy {
   async check(url: string): Promise<void> {
     let host: string;
     try {
-      host = normalHost(new URL(url).hostname);
+      host = new URL(url).hostname;
     } catch (error) {
       throw refused('must be an http or https URL', error);
     }
-    if (this.allowed.has(host)) return;
-    let addresses: string[];
-    if (isIP(host) !== 0) {
-      addresses = [host];
-    } else {
-      try {
-        addresses = await this.lookup(host);
-      } catch (error) {
-        throw refused(`cannot resolve host '${host}'`, error);
-      }
-      if (addresses.length === 0) throw refused(`cannot resolve host '${host}'`);
-    }
-    const internal = addresses.find(isInternalAddress);
-    if (internal !== undefined) {
-      const what = internal === host ? `'${host}'` : `'${host}' resolves to ${internal}, which`;
-      throw refused(`${what} is a loopback, private or link-local address: webhooks may only post to public addresses`);
+    if (this.allowed.has(normalHost(host))) return;
+    try {
+      await this.resolve(host);
+    } catch (error) {
+      if (error instanceof WebhookAddressRefused) throw refused(error.message, error.cause);
+      throw error;
     }
   }
+
+  /**
+   * Why a delivery must not go to this host as it is written in the URL, or null. Only an address written as one
+   * can be judged without resolving: a host name is judged where it is resolved, by {@link lookupFunction}.
+   */
+  refusalOfLiteral(hostname: string): string | null {
+    const host = normalHost(hostname);
+    if (this.allowed.has(host) || isIP(host) === 0) return null;
+    return isInternalAddress(host) ? internalMessage(host, host) : null;
+  }
+
+  /**
+   * A `lookup` for `net.connect` (and `http.request`) that resolves a host name and hands the connection only
+   * addresses this policy accepts, so what was checked is what is connected to: a name that resolves to a public
+   * address when checked and to an internal one a moment later (DNS rebinding) is refused all the same.
+   */
+  lookupFunction(): LookupFunction {
+    return (hostname, options, callback) => {
+      const done = callback;
+      this.resolve(hostname).then(
+        (found) => {
+          const wanted = options.family === 4 || options.family === 6 ? options.family : 0;
+          const addresses = found
+            .map((address) => ({ address, family: isIP(address) }))
+            .filter((a) => a.family !== 0 && (wanted === 0 || a.family === wanted));
+          const [first] = addresses;
+          if (!first) {
+            done(new WebhookAddressRefused(`cannot resolve host '${normalHost(hostname)}'`), '', 0);
+          } else if ((options as { all?: boolean }).all) {
+            done(null, addresses);
+          } else {
+            done(null, first.address, first.family);
+          }
+        },
+        (error: unknown) => done(error as Error, '', 0),
+      );
+    };
+  }
+
+  /** The addresses of a host deliveries may go to; throws {@link WebhookAddressRefused} when they may not. */
+  private async resolve(hostname: string): Promise<string[]> {
+    const host = normalHost(hostname);
+    if (isIP(host) !== 0) {
+      if (!this.allowed.has(host) && isInternalAddress(host)) {
+        throw new WebhookAddressRefused(internalMessage(host, host));
+      }
+      return [host];
+    }
+    let addresses: string[];
+    try {
+      addresses = await this.lookup(host);
+    } catch (error) {
+      throw new WebhookAddressRefused(`cannot resolve host '${host}'`, { cause: error });
+    }
+    if (addresses.length === 0) throw new WebhookAddressRefused(`cannot resolve host '${host}'`);
+    if (this.allowed.has(host)) return addresses;
+    const internal = addresses.find(isInternalAddress);
+    if (internal !== undefined) throw new WebhookAddressRefused(internalMessage(host, internal));
+    return addresses;
+  }
+}
+
+function internalMessage(host: string, internal: string): string {
+  const what = internal === host ? `'${host}'` : `'${host}' resolves to ${internal}, which`;
+  return `${what} is a loopback, private or link-local address: webhooks may only post to public addresses`;
 }
 
 /** Lower case, without IPv6 brackets or a final dot. */
