@@ -334,6 +334,83 @@ if (missing.length > 0) {
         expect(audit).toMatchObject({ before: { resolved: false }, after: { resolved: true, resolution: 'manual' } });
         expect((await api.call('POST', '/api/v1/alerts/999999/resolve', { token: operator })).status).toBe(404);
       });
+
+      it('an operator raises an alert by hand: announced, queued for webhooks, audited; a second open one is a conflict', async () => {
+        const hook = await api.db
+          .insertInto('alert_webhooks')
+          .values({ name: uniqueName('raise-hook'), url: 'https://203.0.113.10/hook', min_severity: 'info' })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        const robot = await seedRobot();
+        const body = {
+          robot_id: robot,
+          alert_type: 'system',
+          severity: 'warning',
+          title: 'Fan noise',
+          message: 'The fan is loud',
+          source: 'operator',
+        };
+        expect((await api.call('POST', '/api/v1/alerts', { token: viewer, body })).status).toBe(403);
+
+        const raised = await api.call('POST', '/api/v1/alerts', { token: operator, body });
+        expect(raised.status).toBe(201);
+        expect(raised.body).toMatchObject({ ...body, acknowledged: false, resolved: false });
+        const id = raised.body.id as number;
+        const event = await events.next(id, 'opened');
+        expect(event).toMatchObject({ event: 'opened', actor: operatorName, alert: raised.body });
+        const queued = await api.db
+          .selectFrom('alert_notifications')
+          .select(['event'])
+          .where('webhook_id', '=', hook.id)
+          .where('alert_id', '=', id)
+          .execute();
+        expect(queued).toEqual([{ event: 'opened' }]);
+        const [audit] = await auditOf('alert.create', String(id));
+        expect(audit).toMatchObject({ actor: operatorName, before: null, after: { id, title: 'Fan noise' } });
+
+        const twice = await api.call('POST', '/api/v1/alerts', { token: operator, body });
+        expect(twice.status).toBe(409);
+        const invalid = await api.call('POST', '/api/v1/alerts', {
+          token: operator,
+          body: { ...body, severity: 'urgent', extra: 1 },
+        });
+        expect(invalid.status).toBe(422);
+
+        await api.db.deleteFrom('alert_webhooks').where('id', '=', hook.id).execute();
+      });
+
+      it('an admin deletes an alert: gone, announced as deleted, sent to webhooks that ask for it, audited', async () => {
+        const hook = await api.db
+          .insertInto('alert_webhooks')
+          .values({
+            name: uniqueName('delete-hook'),
+            url: 'https://203.0.113.10/hook',
+            min_severity: 'info',
+            events: ['deleted'],
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        const id = await seedAlert(robotId());
+
+        expect((await api.call('DELETE', `/api/v1/alerts/${id}`, { token: operator })).status).toBe(403);
+        const deleted = await api.call('DELETE', `/api/v1/alerts/${id}`, { token: admin });
+        expect(deleted.status).toBe(204);
+        expect((await api.call('GET', `/api/v1/alerts/${id}`, { token: viewer })).status).toBe(404);
+
+        const event = await events.next(id, 'deleted');
+        expect(event).toMatchObject({ event: 'deleted', actor: 'admin', alert: { id } });
+        const queued = await api.db
+          .selectFrom('alert_notifications')
+          .select(['event', 'alert_id', 'payload'])
+          .where('webhook_id', '=', hook.id)
+          .execute();
+        expect(queued).toEqual([{ event: 'deleted', alert_id: null, payload: event }]);
+        const [audit] = await auditOf('alert.delete', String(id));
+        expect(audit).toMatchObject({ actor: 'admin', before: { id, resolved: false }, after: null });
+
+        expect((await api.call('DELETE', `/api/v1/alerts/${id}`, { token: admin })).status).toBe(404);
+        await api.db.deleteFrom('alert_webhooks').where('id', '=', hook.id).execute();
+      });
     });
 
     describe('snoozes', () => {

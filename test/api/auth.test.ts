@@ -98,6 +98,37 @@ if (missing.length > 0) {
       expect(elsewhere.status).toBe(200);
     });
 
+    it('guesses at one account spread over many addresses meet the per-account limit', async () => {
+      const spread = await startApi(factory, { LOGIN_MAX_FAILURES_ACCOUNT: '4', TRUST_PROXY: 'true' });
+      try {
+        const from = (i: number) => ({ 'x-forwarded-for': `203.0.113.${i}` });
+        for (let i = 1; i <= 4; i++) {
+          const guess = await spread.call('POST', '/api/v1/auth/login', {
+            body: { username: 'admin', password: 'guess' },
+            headers: from(i),
+          });
+          expect(guess.status).toBe(401);
+        }
+        // A fifth address, even with the right password, waits: the account has had its share of guesses.
+        const blocked = await spread.call('POST', '/api/v1/auth/login', {
+          body: { username: 'ADMIN', password: ADMIN_PASSWORD },
+          headers: from(5),
+        });
+        expect(blocked.status).toBe(429);
+        expect(blocked.body.message).toMatch(/^too many failed logins for this account: try again in \d+ s$/);
+        expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+        // Other accounts, from the same addresses, are not affected.
+        await spread.tokenFor('viewer');
+        const other = await spread.call('POST', '/api/v1/auth/login', {
+          body: { username: `viewer-${spread.prefix}`.slice(0, 50), password: USER_PASSWORD },
+          headers: from(5),
+        });
+        expect(other.status).toBe(200);
+      } finally {
+        await spread.close();
+      }
+    });
+
     it('what was typed as an unknown username is not written to the log (it may be a password)', async () => {
       await api.call('POST', '/api/v1/auth/login', { body: { username: 'MySecretPassw0rd!', password: 'x' } });
       const logged = await api.db

@@ -9,6 +9,7 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
   'GET /health': 'public',
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
+  // No user token: the controller asks for METRICS_TOKEN, or without one answers local requests only.
   'GET /metrics': 'public',
 
   'POST /api/v1/auth/login': 'public',
@@ -39,6 +40,7 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
   'GET /api/v1/robots/:robotId': 'viewer',
   'PATCH /api/v1/robots/:robotId': 'admin',
   'DELETE /api/v1/robots/:robotId': 'admin',
+  'PUT /api/v1/robots/:robotId/config': 'admin',
   'GET /api/v1/robots/:robotId/state': 'viewer',
   'GET /api/v1/robots/:robotId/telemetry': 'viewer',
   'GET /api/v1/robots/:robotId/connections': 'viewer',
@@ -51,6 +53,8 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
   'GET /api/v1/alerts': 'viewer',
   'GET /api/v1/alerts/stats': 'viewer',
   'GET /api/v1/alerts/:id': 'viewer',
+  'POST /api/v1/alerts': 'operator',
+  'DELETE /api/v1/alerts/:id': 'admin',
   'POST /api/v1/alerts/:id/acknowledge': 'operator',
   'POST /api/v1/alerts/acknowledge-all': 'operator',
   'POST /api/v1/alerts/:id/resolve': 'operator',
@@ -59,6 +63,7 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
   'DELETE /api/v1/alerts/snoozes/:id': 'operator',
   'GET /api/v1/alerts/webhooks': 'admin',
   'POST /api/v1/alerts/webhooks': 'admin',
+  'PATCH /api/v1/alerts/webhooks/:id': 'admin',
   'DELETE /api/v1/alerts/webhooks/:id': 'admin',
   'POST /api/v1/alerts/webhooks/:id/test': 'admin',
   'GET /api/v1/thresholds': 'viewer',
@@ -68,6 +73,7 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
   'DELETE /api/v1/thresholds/:id': 'admin',
 
   'GET /api/v1/logs': 'viewer',
+  'POST /api/v1/logs': 'operator',
   'GET /api/v1/logs/stats': 'viewer',
   'GET /api/v1/logs/export': 'viewer',
   'DELETE /api/v1/logs': 'admin',

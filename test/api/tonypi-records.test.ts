@@ -298,6 +298,7 @@ if (missing.length > 0) {
         const deleted = await api.call('DELETE', `${V1}/alerts/${id}`, { token: admin });
         expect(deleted.status).toBe(200);
         expect(deleted.body).toEqual({ message: `Alert ${id} deleted` });
+        expect(await events.next(id, 'deleted')).toMatchObject({ actor: 'admin', alert: { id, resolved: true } });
         const gone = await api.call('POST', `${V1}/alerts/${id}/acknowledge?acknowledged_by=user`, { token: operator });
         expect(gone.status).toBe(404);
         expect(typeof gone.body.detail).toBe('string');

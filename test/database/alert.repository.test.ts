@@ -219,7 +219,7 @@ describeEachDatabase('AlertRepository', (factory) => {
     it('says which alert was not found, changing nothing', async () => {
       await expect(alerts.acknowledge(999, 'alice', at(7))).rejects.toThrow(NotFoundError);
       await expect(alerts.resolve(999, 'alice', at(7))).rejects.toThrow("alert '999' not found");
-      await expect(alerts.remove(999)).rejects.toThrow(NotFoundError);
+      await expect(alerts.remove(999, 'alice', at(7))).rejects.toThrow(NotFoundError);
       expect(await outbox()).toEqual([]);
     });
 
@@ -419,9 +419,9 @@ describeEachDatabase('AlertRepository', (factory) => {
       })
       .execute();
 
-    await alerts.remove(alert.id);
+    await alerts.remove(alert.id, 'alice', at(8));
     await expect(alerts.get(alert.id)).rejects.toThrow(NotFoundError);
-    await expect(alerts.remove(alert.id)).rejects.toThrow(NotFoundError);
+    await expect(alerts.remove(alert.id, 'alice', at(8))).rejects.toThrow(NotFoundError);
     expect(await db.selectFrom('alert_states').select(['state', 'alert_id']).execute()).toEqual([
       { state: 'firing', alert_id: null },
     ]);

@@ -100,10 +100,16 @@ export const envSchema = z.object({
   ),
   LOGIN_MAX_FAILURES_PER_USER: int(5, 1, 1_000),
   LOGIN_MAX_FAILURES_PER_IP: int(50, 1, 100_000),
+  LOGIN_MAX_FAILURES_ACCOUNT: int(100, 1, 100_000),
   LOGIN_BLOCK_S: int(900, 1, 86_400),
   CORS_ORIGINS: str(''),
   TRUST_PROXY: str(''),
   API_DOCS: bool(true),
+  SECURITY_HSTS: bool(true),
+  METRICS_TOKEN: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.string().min(16, 'expected at least 16 characters').optional(),
+  ),
   WS_MAX_UPDATES_PER_S: int(5, 1, 1_000),
   WS_MAX_BUFFER_KB: int(1_024, 16, 1_048_576),
 });
@@ -118,7 +124,12 @@ export function toConfig(env: Env) {
     dataDir: resolve(env.FLEET_DATA_DIR),
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT },
-    http: { host: env.HOST, port: env.PORT },
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      /** Set: `/metrics` needs it as a bearer token. Unset: `/metrics` answers local requests only. */
+      metricsToken: env.METRICS_TOKEN,
+    },
     database: {
       /** Unset: Fleet runs its own PostgreSQL with its data under `dataDir`. */
       url: env.DATABASE_URL,
@@ -188,12 +199,12 @@ export function toConfig(env: Env) {
       offlineTimeoutMs: env.ALERT_OFFLINE_TIMEOUT_S * 1000,
       /** How often robots' silence (and whether telemetry is coming in at all) is checked. */
       checkIntervalMs: env.ALERT_CHECK_INTERVAL_MS,
-      /** How often thresholds, snoozes and webhooks are reread, so changes apply without a restart. */
+      /** How often thresholds and snoozes are reread, so changes apply without a restart. */
       refreshMs: env.ALERT_REFRESH_MS,
       webhookTimeoutMs: env.ALERT_WEBHOOK_TIMEOUT_MS,
       /** Deliveries still failing after this many attempts (backing off up to an hour apart) are given up. */
       webhookMaxAttempts: env.ALERT_WEBHOOK_MAX_ATTEMPTS,
-      /** Webhook hosts the API accepts although they resolve to a private or loopback address. */
+      /** Webhook hosts that may resolve to a private or loopback address, when saved and when posted to. */
       webhookAllowedHosts: env.ALERT_WEBHOOK_ALLOWED_HOSTS.split(',')
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),
@@ -226,6 +237,8 @@ export function toConfig(env: Env) {
       /** Failed logins for one username, then for one address, within `blockS` before further attempts wait. */
       maxFailuresPerUser: env.LOGIN_MAX_FAILURES_PER_USER,
       maxFailuresPerIp: env.LOGIN_MAX_FAILURES_PER_IP,
+      /** Failed logins for one username from every address together: guesses spread over many addresses. */
+      maxFailuresPerAccount: env.LOGIN_MAX_FAILURES_ACCOUNT,
       blockS: env.LOGIN_BLOCK_S,
     },
     api: {
@@ -239,6 +252,8 @@ export function toConfig(env: Env) {
         .map((o) => o.trim())
         .filter(Boolean),
       docs: env.API_DOCS,
+      /** Send `Strict-Transport-Security`; off for deployments also reached over plain HTTP by name. */
+      hsts: env.SECURITY_HSTS,
       /** Live updates sent per robot and channel each second; more are coalesced into the latest. */
       wsMaxUpdatesPerS: env.WS_MAX_UPDATES_PER_S,
       /** A WebSocket client that falls this far behind is dropped rather than buffered without bound. */

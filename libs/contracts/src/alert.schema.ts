@@ -39,8 +39,8 @@ export const ALERT_METRICS = [
 ] as const;
 export type AlertMetric = (typeof ALERT_METRICS)[number];
 
-/** What happens to an alert, in the order it can happen. */
-export const ALERT_EVENT_TYPES = ['opened', 'escalated', 'acknowledged', 'resolved'] as const;
+/** What happens to an alert, in the order it can happen (`deleted`: removed by an admin, its last event). */
+export const ALERT_EVENT_TYPES = ['opened', 'escalated', 'acknowledged', 'resolved', 'deleted'] as const;
 export const alertEventTypeSchema = z.enum(ALERT_EVENT_TYPES);
 export type AlertEventType = z.infer<typeof alertEventTypeSchema>;
 

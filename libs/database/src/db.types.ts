@@ -343,7 +343,7 @@ export interface AlertSnoozesTable {
 }
 
 export type AlertSeverity = 'info' | 'warning' | 'critical';
-export type AlertEventType = 'opened' | 'escalated' | 'acknowledged' | 'resolved';
+export type AlertEventType = 'opened' | 'escalated' | 'acknowledged' | 'resolved' | 'deleted';
 
 export interface AlertWebhooksTable {
   id: Generated<number>;

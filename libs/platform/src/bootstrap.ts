@@ -79,7 +79,8 @@ export async function createServiceApp(root: Type, options: ServiceOptions): Pro
     const route = request.routeOptions.url ?? '(unmatched)';
     const seconds = reply.elapsedTime / 1000;
     metrics.httpDuration.observe({ method: request.method, route, status_code: String(reply.statusCode) }, seconds);
-    const level = reply.statusCode >= 500 ? 'error' : 'debug';
+    // 501 is a route not served yet, by design: not a failure to alarm anyone about.
+    const level = reply.statusCode === 501 ? 'info' : reply.statusCode >= 500 ? 'error' : 'debug';
     options.logger[level](
       {
         requestId: request.id,

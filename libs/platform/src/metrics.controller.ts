@@ -1,18 +1,63 @@
-import { Controller, Get, Inject, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { isIPv4 } from 'node:net';
+import { Controller, ForbiddenException, Get, Inject, Req, Res, UnauthorizedException } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
 import { Access } from './access';
 import { MetricsService } from './metrics.service';
 
-// Scraped by Prometheus on the internal network, as every service's /metrics is.
+/** Headers a proxy adds: a request carrying one came from elsewhere, whatever the socket's address. */
+const FORWARDING_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip'];
+
+/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 (`::ffff:127.0.0.1`). */
+export function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const v4 = address.toLowerCase().startsWith('::ffff:') ? address.slice(7) : address;
+  if (isIPv4(v4)) return v4.startsWith('127.');
+  return address === '::1' || address === '0:0:0:0:0:0:0:1';
+}
+
+/** Compares through fixed-length digests, so neither the token's length nor its content leaks through timing. */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+/**
+ * Prometheus scrapes every service's /metrics the same way. No user token applies here (the route is `public` to
+ * the API's guard); instead, with `METRICS_TOKEN` set a scrape must carry it as a bearer token, and without it only
+ * requests made on this host, straight to the process (no proxy), are answered.
+ */
 @Access('public')
 @Controller('metrics')
 export class MetricsController {
-  constructor(@Inject(MetricsService) private readonly metrics: MetricsService) {}
+  constructor(
+    @Inject(MetricsService) private readonly metrics: MetricsService,
+    @Inject(FLEET_CONFIG) private readonly config: FleetConfig,
+  ) {}
 
   /** Prometheus text exposition format. */
   @Get()
-  async scrape(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+  async scrape(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    this.admit(request);
     void reply.type(this.metrics.registry.contentType);
     return this.metrics.registry.metrics();
+  }
+
+  private admit(request: FastifyRequest): void {
+    const token = this.config.http.metricsToken;
+    if (token !== undefined) {
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+      if (!match || !sameSecret(match[1], token)) {
+        throw new UnauthorizedException('send Authorization: Bearer <METRICS_TOKEN> to read /metrics');
+      }
+      return;
+    }
+    const forwarded = FORWARDING_HEADERS.some((name) => request.headers[name] !== undefined);
+    if (forwarded || !isLoopback(request.socket.remoteAddress)) {
+      throw new ForbiddenException(
+        '/metrics answers only requests from this host; set METRICS_TOKEN to let Prometheus scrape from elsewhere',
+      );
+    }
   }
 }

@@ -1,8 +1,9 @@
-import { Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
   alertAcknowledgeAllResultSchema,
   alertAcknowledgeAllSchema,
+  alertCreateSchema,
   alertListQuerySchema,
   alertPageSchema,
   alertResolveSchema,
@@ -11,6 +12,7 @@ import {
   alertStatsSchema,
   serialIdSchema,
   type AlertAcknowledgeAll,
+  type AlertCreate,
   type AlertListQueryInput,
   type AlertResolve,
   type AlertStatsQueryInput,
@@ -47,6 +49,25 @@ export class AlertsController {
   @Get(':id')
   get(@ValidParam('id', serialIdSchema) id: number) {
     return this.alerts.get(id);
+  }
+
+  /**
+   * Raises an alert by hand, announced and sent to webhooks as alerting's are. One alert at most is open per robot,
+   * type and source: another is a conflict (409).
+   */
+  @Access('operator')
+  @Returns(alertSnapshotSchema, 201)
+  @Post()
+  create(@CurrentActor() actor: Actor, @ValidBody(alertCreateSchema) input: AlertCreate) {
+    return this.alerts.create(actor, input);
+  }
+
+  /** Deletes the alert for good, announced as `deleted` (the audit trail keeps what it was). */
+  @Access('admin')
+  @HttpCode(204)
+  @Delete(':id')
+  async remove(@CurrentActor() actor: Actor, @ValidParam('id', serialIdSchema) id: number): Promise<void> {
+    await this.alerts.remove(actor, id);
   }
 
   /** Acknowledges the open alerts of one robot or all, up to a limit; says how many, and how many are left. */

@@ -3,6 +3,7 @@ import {
   ACKNOWLEDGE_ALL_LIMIT,
   ConflictError,
   type AlertAcknowledgeAll,
+  type AlertCreate,
   type AlertListQueryInput,
   type AlertSnapshot,
   type AlertStatsQueryInput,
@@ -51,6 +52,38 @@ export class AlertsService {
 
   async get(id: number): Promise<AlertSnapshot> {
     return toAlertSnapshot(await this.alerts.get(id));
+  }
+
+  /**
+   * Opens an alert raised by hand, announced as `opened` by the signed-in user. One alert at most is open per robot,
+   * type and source: another is a conflict (409).
+   */
+  async create(actor: Actor, input: AlertCreate): Promise<AlertSnapshot> {
+    const { event } = await this.alerts.raise(
+      {
+        robot_id: input.robot_id ?? null,
+        alert_type: input.alert_type,
+        severity: input.severity,
+        title: input.title,
+        message: input.message,
+        source: input.source ?? null,
+        value: input.value ?? null,
+        threshold: input.threshold ?? null,
+        details: input.details ?? null,
+      },
+      actor.user.username,
+      this.clock.now(),
+    );
+    await this.publisher.publish([event]);
+    await this.audit.record(actor, 'alert.create', 'alert', String(event.alert.id), null, event.alert);
+    return event.alert;
+  }
+
+  /** Deletes the alert for good, announced as `deleted`; the audit trail keeps what it was. */
+  async remove(actor: Actor, id: number): Promise<void> {
+    const { event } = await this.alerts.remove(id, actor.user.username, this.clock.now());
+    await this.publisher.publish([event]);
+    await this.audit.record(actor, 'alert.delete', 'alert', String(id), event.alert, null);
   }
 
   /** Acknowledging an acknowledged alert changes nothing; a resolved one has nothing left to acknowledge (409). */

@@ -2,8 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ForbiddenError, InvalidInputError, UnauthorizedError, type UserRole } from '@fleet/contracts';
 import { SystemLogRepository, UserRepository } from '@fleet/database';
 import { CLOCK, checkDecoyPassword, checkPassword, type Clock, hashPassword, passwordProblem } from '@fleet/platform';
-import type { Actor, AuthUser, RequestOrigin } from '../http/request-context';
-import { AuditService } from '../audit/audit.service';
+import { type Actor, auditedBy, type AuthUser, type RequestOrigin } from '../http/request-context';
 import { AuthUsers } from './auth-users';
 import { LoginThrottle } from './login-throttle';
 import { TokenService, type TokenLifetimes } from './token.service';
@@ -19,7 +18,6 @@ export class AuthService {
     @Inject(LoginThrottle) private readonly throttle: LoginThrottle,
     @Inject(AuthUsers) private readonly authUsers: AuthUsers,
     @Inject(SystemLogRepository) private readonly logs: SystemLogRepository,
-    @Inject(AuditService) private readonly audit: AuditService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -81,10 +79,12 @@ export class AuthService {
     }
     const problem = passwordProblem(next, actor.user.username);
     if (problem) throw new InvalidInputError(`new password ${problem}`, [{ path: 'new_password', message: problem }]);
-    await this.users.setPasswordHash(account.id, await hashPassword(next));
+    await this.users.setPasswordHash(account.id, await hashPassword(next), {
+      by: auditedBy(actor),
+      action: 'user.password_change',
+    });
     await this.tokens.revokeAll(account.id, actor.sessionId);
     this.authUsers.forget(account.id);
-    await this.audit.record(actor, 'user.password_change', 'user', account.id);
   }
 
   private async authLog(level: 'INFO' | 'WARNING', message: string, origin: RequestOrigin): Promise<void> {

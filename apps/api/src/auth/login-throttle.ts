@@ -10,20 +10,23 @@ export interface Attempt {
 }
 
 /**
- * Password attempts counted per username and address together, and per address, over `LOGIN_BLOCK_S`; past
- * `LOGIN_MAX_FAILURES_PER_USER` (for one username from one address) or `LOGIN_MAX_FAILURES_PER_IP`, attempts are
+ * Password attempts counted per username and address together, per address, and per username from every address,
+ * over `LOGIN_BLOCK_S`; past `LOGIN_MAX_FAILURES_PER_USER` (for one username from one address),
+ * `LOGIN_MAX_FAILURES_PER_IP` or `LOGIN_MAX_FAILURES_ACCOUNT` (for one username from all addresses), attempts are
  * refused with 429 until the window passes. An attempt is counted before the password is checked, so parallel
- * guesses cannot slip past the limit, and given back when it succeeds. Counting per address keeps a stranger from
- * locking a user out from elsewhere. Counts live in Redis (shared by every API replica) or, in the single process,
- * in memory.
+ * guesses cannot slip past the limit, and given back when it succeeds. The low limit per address keeps a stranger
+ * from locking a user out from elsewhere; the higher one per account stops guesses spread over many addresses, at
+ * the price of locking that account out everywhere while it lasts. Counts live in Redis (shared by every API
+ * replica) or, in the single process, in memory.
  */
 @Injectable()
 export class LoginThrottle {
   private readonly perUser: RateLimiterAbstract;
   private readonly perIp: RateLimiterAbstract;
+  private readonly perAccount: RateLimiterAbstract;
 
   constructor(@Inject(FLEET_CONFIG) config: FleetConfig, @Inject(REDIS_CONNECTION) redis: RedisConnection | null) {
-    const { maxFailuresPerUser, maxFailuresPerIp, blockS } = config.auth;
+    const { maxFailuresPerUser, maxFailuresPerIp, maxFailuresPerAccount, blockS } = config.auth;
     const make = (name: string, points: number): RateLimiterAbstract =>
       redis
         ? new RateLimiterRedis({
@@ -35,11 +38,13 @@ export class LoginThrottle {
         : new RateLimiterMemory({ keyPrefix: name, points, duration: blockS });
     this.perUser = make('user-ip', maxFailuresPerUser);
     this.perIp = make('ip', maxFailuresPerIp);
+    this.perAccount = make('user', maxFailuresPerAccount);
   }
 
   /** Counts an attempt, or throws 429 (with the seconds to wait) when too many have failed. */
   async attempt(username: string, ip: string): Promise<Attempt> {
-    const userKey = `${username.trim().toLowerCase()}|${ip}`;
+    const account = username.trim().toLowerCase();
+    const userKey = `${account}|${ip}`;
     try {
       await this.perIp.consume(ip);
     } catch (error) {
@@ -51,9 +56,16 @@ export class LoginThrottle {
       await this.perIp.reward(ip, 1);
       throw refused(error, 'this account from this address');
     }
+    try {
+      await this.perAccount.consume(account);
+    } catch (error) {
+      await Promise.all([this.perIp.reward(ip, 1), this.perUser.reward(userKey, 1)]);
+      throw refused(error, 'this account');
+    }
     return {
+      // A success gives back only its own attempt on the account's count: others' guesses there still count.
       succeeded: async () => {
-        await Promise.all([this.perUser.delete(userKey), this.perIp.reward(ip, 1)]);
+        await Promise.all([this.perUser.delete(userKey), this.perIp.reward(ip, 1), this.perAccount.reward(account, 1)]);
       },
     };
   }

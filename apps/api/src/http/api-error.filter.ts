@@ -43,7 +43,8 @@ const REASON: Record<number, string> = {
 /**
  * Maps what a route throws to `{statusCode, error, message, details?, requestId}`: Fleet's typed errors to
  * 401/403/404/409/422/429, HTTP errors (unknown route, malformed JSON, oversize body) to theirs, and anything else
- * to a 500 that is logged with the request id and tells the caller nothing internal.
+ * to a 500 that is logged with the request id and tells the caller nothing internal (a 501, a route not served
+ * yet, is logged as a warning).
  */
 @Catch()
 export class ApiErrorFilter implements ExceptionFilter {
@@ -73,8 +74,10 @@ export class ApiErrorFilter implements ExceptionFilter {
     if (statusCode !== undefined && statusCode < 500) {
       return { statusCode, error: REASON[statusCode] ?? 'Error', message: clientMessage(exception), requestId };
     }
-    this.logger.error({ err: exception, requestId }, 'request failed');
     const status = statusCode ?? 500;
+    // A route that is not served yet answers 501 by design: worth a note, not an alarm.
+    if (status === 501) this.logger.warn({ requestId, reason: clientMessage(exception) }, 'route not served yet');
+    else this.logger.error({ err: exception, requestId }, 'request failed');
     return {
       statusCode: status,
       error: REASON[status] ?? 'Error',

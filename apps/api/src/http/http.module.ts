@@ -6,22 +6,53 @@ import helmet from '@fastify/helmet';
 import { ApiErrorFilter } from './api-error.filter';
 import { mountApiDocs } from './openapi';
 
+/** What every response may load: only its own origin's scripts and styles; nothing may frame it. */
+const STRICT_CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  fontSrc: ["'self'", 'data:'],
+  objectSrc: ["'none'"],
+  baseUri: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+/** Swagger UI's page needs its inline bootstrap script and styles; only its routes get them. */
+const DOCS_CSP = { ...STRICT_CSP, scriptSrc: ["'self'", "'unsafe-inline'"], styleSrc: ["'self'", "'unsafe-inline'"] };
+
+const DOCS_PATH = '/api/docs';
+
+/** `{ defaultSrc: ["'self'"] }` → `default-src 'self'`. */
+function cspHeader(directives: Record<string, string[]>): string {
+  return Object.entries(directives)
+    .map(([name, values]) => `${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${values.join(' ')}`)
+    .join('; ');
+}
+
+function isDocsRoute(url: string): boolean {
+  return url === DOCS_PATH || url.startsWith(`${DOCS_PATH}/`) || url.startsWith(`${DOCS_PATH}?`);
+}
+
 /** Security headers, CORS, the one error shape, and the OpenAPI document with Swagger UI at `/api/docs`. */
 @Module({ providers: [{ provide: APP_FILTER, useClass: ApiErrorFilter }] })
 export class HttpModule {
   constructor(@Inject(HttpSetup) setup: HttpSetup, @Inject(FLEET_CONFIG) config: FleetConfig) {
     setup.add(async (app) => {
       await app.register(helmet, {
-        contentSecurityPolicy: {
-          directives: {
-            defaultSrc: ["'self'"],
-            // Swagger UI's page needs its inline bootstrap script and styles.
-            scriptSrc: ["'self'", "'unsafe-inline'"],
-            styleSrc: ["'self'", "'unsafe-inline'"],
-            imgSrc: ["'self'", 'data:'],
-          },
-        },
+        contentSecurityPolicy: { useDefaults: false, directives: STRICT_CSP },
+        hsts: config.api.hsts ? { maxAge: 31_536_000, includeSubDomains: true } : false,
       });
+      if (config.api.docs) {
+        const docsCsp = cspHeader(DOCS_CSP);
+        app
+          .getHttpAdapter()
+          .getInstance()
+          .addHook('onRequest', async (request, reply) => {
+            if (isDocsRoute(request.url)) void reply.header('content-security-policy', docsCsp);
+          });
+      }
       const origins = config.api.corsOrigins;
       if (origins.length > 0) {
         app.enableCors({

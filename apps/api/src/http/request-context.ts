@@ -1,6 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { UserRole } from '@fleet/contracts';
+import type { AuditedBy } from '@fleet/database';
 
 /** The signed-in user a request acts for, as the guard established it. */
 export interface AuthUser {
@@ -17,6 +18,11 @@ export interface Actor {
   ip: string;
   requestId: string;
   userAgent?: string;
+}
+
+/** The actor as a repository records it in the audit trail, in the transaction of the change. */
+export function auditedBy(actor: Actor): AuditedBy {
+  return { actor: actor.user.username, actor_id: actor.user.id, ip_address: actor.ip, request_id: actor.requestId };
 }
 
 export type AuthenticatedRequest = FastifyRequest & { user?: AuthUser; sessionId?: string };

@@ -18,7 +18,7 @@
  * 3. Updates: `{"type":"update","channel","robot_id","kind","data","time"}`. `telemetry` carries every robot message
  *    but status (`kind` = sensors, servos, battery, location, vision, logs, job, scan, command_response, ...;
  *    `data` its payload as ingest accepted it), `status` the status messages, `alerts` each alert event
- *    (`kind` = opened, escalated, acknowledged, resolved; `data` = `{event, at, actor, alert}`), `jobs` and
+ *    (`kind` = opened, escalated, acknowledged, resolved, deleted; `data` = `{event, at, actor, alert}`), `jobs` and
  *    `commands` the events the jobs service publishes. Per client, robot, channel and subject (message kind; sensor
  *    type; job or command id) at most `WS_MAX_UPDATES_PER_S` updates are sent each second: newer ones replace the
  *    one waiting, and the latest is sent when the interval ends. Alert events are all sent.

@@ -1,23 +1,26 @@
 import { Readable } from 'node:stream';
-import { Controller, Delete, Get, Header, Inject, StreamableFile } from '@nestjs/common';
+import { Controller, Delete, Get, Header, Inject, Post, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import {
   LOG_EXPORT_MAX_ROWS,
   logClearQuerySchema,
   logClearResultSchema,
+  logCreateSchema,
+  logEntryViewSchema,
   logExportQuerySchema,
   logListQuerySchema,
   logPageSchema,
   logStatsQuerySchema,
   logStatsSchema,
   type LogClearQuery,
+  type LogCreate,
   type LogExportQuery,
   type LogListQuery,
   type LogStatsQuery,
 } from '@fleet/contracts';
 import { Access } from '@fleet/platform';
 import { type Actor, CurrentActor } from '../http/request-context';
-import { Returns, ValidQuery } from '../http/zod-input';
+import { Returns, ValidBody, ValidQuery } from '../http/zod-input';
 import { LogsService } from './logs.service';
 
 @ApiTags('logs')
@@ -32,6 +35,14 @@ export class LogsController {
   @Get()
   list(@ValidQuery(logListQuerySchema) query: LogListQuery) {
     return this.logs.list(query);
+  }
+
+  /** Writes an entry, as robots and services do (a note in the log); the audit trail records who wrote it. */
+  @Access('operator')
+  @Returns(logEntryViewSchema, 201)
+  @Post()
+  create(@CurrentActor() actor: Actor, @ValidBody(logCreateSchema) input: LogCreate) {
+    return this.logs.create(actor, input);
   }
 
   /** How many entries there are by level and by category, over a range or all kept. */

@@ -1,10 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LOG_LEVELS, type LogExportQuery, type LogListQuery, type LogStatsQuery } from '@fleet/contracts';
+import {
+  LOG_LEVELS,
+  type LogCreate,
+  type LogExportQuery,
+  type LogListQuery,
+  type LogStatsQuery,
+} from '@fleet/contracts';
 import { SystemLogRepository, type SystemLog } from '@fleet/database';
 import { CLOCK, type Clock } from '@fleet/platform';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../http/request-context';
-import { EXPORT_CONTENT_TYPE, exportChunks, exportFilename } from './log-export';
+import { EXPORT_CONTENT_TYPE, exportChunks, exportFilename, logEntryView } from './log-export';
 import { timeRange } from './time-range';
 
 /** Rows read per query while exporting: what the process holds of an export at any time. */
@@ -40,6 +46,21 @@ export class LogsService {
 
   list(query: LogListQuery) {
     return this.logs.list({ ...filters(query), limit: query.limit, offset: query.offset });
+  }
+
+  /** Adds an entry, as robots and services do; recorded in the audit trail with who wrote it. */
+  async create(actor: Actor, input: LogCreate) {
+    const entry = logEntryView(
+      await this.logs.insert({
+        level: input.level,
+        category: input.category,
+        message: input.message,
+        robot_id: input.robot_id ?? null,
+        details: input.details ?? null,
+      }),
+    );
+    await this.audit.record(actor, 'system_log.create', 'system_log', String(entry.id), null, entry);
+    return entry;
   }
 
   /** Counts by level (every TonyPi level present, zero when none) and by category. */

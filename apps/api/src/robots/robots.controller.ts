@@ -1,8 +1,9 @@
-import { Controller, Delete, Get, HttpCode, Inject, Patch, Post } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Inject, Patch, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import {
   robotConnectionPageSchema,
   robotConnectionQuerySchema,
+  robotConfigUpdateSchema,
   robotCreateSchema,
   robotIdSchema,
   robotListQuerySchema,
@@ -13,6 +14,7 @@ import {
   snapshotQuerySchema,
   telemetryHistorySchema,
   telemetryQuerySchema,
+  type RobotConfigUpdate,
   type RobotConnectionQuery,
   type RobotCreate,
   type RobotListQuery,
@@ -66,6 +68,21 @@ export class RobotsController {
     @ValidBody(robotUpdateSchema) changes: RobotUpdate,
   ) {
     return this.robots.update(actor, robotId, changes);
+  }
+
+  /**
+   * Replaces one section of the robot's settings and sends it to the robot on `tonypi/config/{robotId}`. The
+   * settings are kept even when the broker cannot take the message (503: send it again).
+   */
+  @Access('admin')
+  @Returns(robotViewSchema)
+  @Put(':robotId/config')
+  updateConfig(
+    @CurrentActor() actor: Actor,
+    @ValidParam('robotId', robotIdSchema) robotId: string,
+    @ValidBody(robotConfigUpdateSchema) input: RobotConfigUpdate,
+  ) {
+    return this.robots.updateConfig(actor, robotId, input);
   }
 
   /** Deactivates the robot (its history stays); `PATCH {is_active: true}` brings it back. */

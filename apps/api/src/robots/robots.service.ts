@@ -1,14 +1,18 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import {
+  configTopic,
   InvalidInputError,
+  type RobotConfigMessage,
   type FieldIssue,
+  type RobotConfigUpdate,
   type RobotCreate,
   type RobotListQuery,
   type RobotState,
   type RobotUpdate,
 } from '@fleet/contracts';
 import { RobotRepository, type Robot, type RobotFields } from '@fleet/database';
-import { LIVE_STATE, robotIdProblem, type LiveState } from '@fleet/messaging';
+import { LIVE_STATE, MQTT_CONNECTION, robotIdProblem, type LiveState, type MqttConnection } from '@fleet/messaging';
+import { CLOCK, type Clock } from '@fleet/platform';
 import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../http/request-context';
 import { robotStateView } from './robot-state';
@@ -23,6 +27,8 @@ export class RobotsService {
     @Inject(RobotRepository) private readonly robots: RobotRepository,
     @Inject(LIVE_STATE) private readonly live: LiveState,
     @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(MQTT_CONNECTION) private readonly mqtt: MqttConnection,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   list(query: RobotListQuery) {
@@ -66,6 +72,39 @@ export class RobotsService {
     checkThresholds(changes, before);
     const after = await this.robots.update(robotId, changes);
     await this.audit.record(actor, 'robot.update', 'robot', robotId, before, after);
+    return after;
+  }
+
+  /**
+   * Replaces one section of the robot's settings, records the change, and sends the section to the robot on
+   * `tonypi/config/{id}`. The settings are saved even when the broker cannot take the message in time (503).
+   */
+  async updateConfig(actor: Actor, robotId: string, input: RobotConfigUpdate) {
+    const before = await this.robots.get(robotId);
+    const settings = { ...before.settings, [input.config_type]: input.config_data };
+    const after = await this.robots.update(robotId, { settings });
+    await this.audit.record(
+      actor,
+      'robot.config_update',
+      'robot',
+      robotId,
+      { settings: before.settings },
+      { settings: after.settings },
+    );
+    const message: RobotConfigMessage = {
+      config_type: input.config_type,
+      config_data: input.config_data,
+      timestamp: this.clock.now().toISOString(),
+    };
+    try {
+      await this.mqtt.publishJson(configTopic(robotId), message);
+    } catch (error) {
+      throw new ServiceUnavailableException(
+        `configuration saved, but the MQTT broker did not take it for the robot (${(error as Error).message}); ` +
+          'send it again when the broker is back',
+        { cause: error },
+      );
+    }
     return after;
   }
 

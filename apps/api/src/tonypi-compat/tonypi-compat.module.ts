@@ -3,6 +3,7 @@ import { DatabaseModule } from '@fleet/database';
 import { MessagingModule } from '@fleet/messaging';
 import { TelemetryModule } from '@fleet/telemetry';
 import { CommandsModule } from '../commands/commands.module';
+import { RobotsModule } from '../robots/robots.module';
 import { TonyPiAccounts } from './tonypi-accounts.service';
 import { TonyPiAuthController } from './tonypi-auth.controller';
 import { TonyPiCommands } from './tonypi-commands.service';
@@ -25,7 +26,7 @@ export { NOT_YET_SERVED, type UnservedRoute } from './not-yet-served';
  * every route but login and health needs a token, and roles are enforced (a missing role is 403, never 401).
  */
 @Module({
-  imports: [DatabaseModule, MessagingModule, TelemetryModule, CommandsModule],
+  imports: [DatabaseModule, MessagingModule, TelemetryModule, CommandsModule, RobotsModule],
   controllers: [
     TonyPiAuthController,
     TonyPiUsersController,

@@ -1,14 +1,12 @@
 import { tonypiHealthSchema, tonypiManagedRobotSchema, tonypiSystemStatusSchema } from '@fleet/contracts';
 import type { Robot } from '@fleet/database';
 import {
-  configMessage,
   formatUptime,
   healthView,
   managedRobot,
   robotConfig,
   startOfUtcDay,
   systemStatus,
-  withConfigSection,
 } from './tonypi-management.mapper';
 
 const now = new Date('2026-01-24T10:00:00Z');
@@ -167,18 +165,5 @@ describe('robots and their settings', () => {
       robot_id: 'tonypi_01',
     });
     expect(robotConfig('tonypi_01', null)).toEqual({ robot_id: 'tonypi_01' });
-  });
-
-  it('config update replaces one section and keeps the others', () => {
-    expect(withConfigSection({ navigation: { a: 1 }, behavior: { b: 2 } }, 'navigation', { a: 3 })).toEqual({
-      navigation: { a: 3 },
-      behavior: { b: 2 },
-    });
-    expect(withConfigSection(null, 'sensors', { camera_fps: 30 })).toEqual({ sensors: { camera_fps: 30 } });
-    expect(configMessage('sensors', { camera_fps: 30 }, now)).toEqual({
-      config_type: 'sensors',
-      config_data: { camera_fps: 30 },
-      timestamp: '2026-01-24T10:00:00.000Z',
-    });
   });
 });

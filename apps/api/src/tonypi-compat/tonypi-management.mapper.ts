@@ -100,17 +100,3 @@ export function managedRobot(robot: Robot, live: RobotLiveState | null): TonyPiM
 export function robotConfig(robotId: string, settings: Readonly<Record<string, unknown>> | null): TonyPiRobotConfig {
   return { ...settings, robot_id: robotId };
 }
-
-/** The settings with one section replaced by what `PUT .../config` sent. */
-export function withConfigSection(
-  settings: Readonly<Record<string, unknown>> | null,
-  section: string,
-  data: Record<string, unknown>,
-): Record<string, unknown> {
-  return { ...settings, [section]: data };
-}
-
-/** What the robot receives on `tonypi/config/{id}`, as TonyPi sent it. */
-export function configMessage(section: string, data: Record<string, unknown>, now: Date) {
-  return { config_type: section, config_data: data, timestamp: now.toISOString() };
-}

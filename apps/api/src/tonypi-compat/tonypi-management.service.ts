@@ -1,4 +1,4 @@
-import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
 import {
   MAX_PAGE_SIZE,
@@ -9,20 +9,12 @@ import {
   type TonyPiSystemStatus,
 } from '@fleet/contracts';
 import { CommandRepository, RobotRepository, type Robot } from '@fleet/database';
-import { LIVE_STATE, MQTT_CONNECTION, type LiveState, type MqttConnection } from '@fleet/messaging';
+import { LIVE_STATE, type LiveState } from '@fleet/messaging';
 import { CLOCK, type Clock } from '@fleet/platform';
-import { AuditService } from '../audit/audit.service';
 import type { Actor } from '../http/request-context';
+import { RobotsService } from '../robots/robots.service';
 import { TonyPiHealthProbe } from './tonypi-health.probe';
-import {
-  configMessage,
-  healthView,
-  managedRobot,
-  robotConfig,
-  startOfUtcDay,
-  systemStatus,
-  withConfigSection,
-} from './tonypi-management.mapper';
+import { healthView, managedRobot, robotConfig, startOfUtcDay, systemStatus } from './tonypi-management.mapper';
 
 /** TonyPi's `/health` and `/management` routes: robots and their settings, and how the system is doing. */
 @Injectable()
@@ -31,8 +23,7 @@ export class TonyPiManagement {
     @Inject(RobotRepository) private readonly robots: RobotRepository,
     @Inject(CommandRepository) private readonly commands: CommandRepository,
     @Inject(LIVE_STATE) private readonly live: LiveState,
-    @Inject(MQTT_CONNECTION) private readonly mqtt: MqttConnection,
-    @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(RobotsService) private readonly robotService: RobotsService,
     @Inject(TonyPiHealthProbe) private readonly probe: TonyPiHealthProbe,
     @Inject(FLEET_CONFIG) private readonly config: FleetConfig,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -73,36 +64,9 @@ export class TonyPiManagement {
     return robotConfig(robotId, (await this.robots.get(robotId)).settings);
   }
 
-  /**
-   * Replaces one section of the robot's settings, records the change, and sends the section to the robot on
-   * `tonypi/config/{id}`. The settings are saved even when the broker cannot take the message in time (503).
-   */
+  /** Saves and sends one section of the robot's settings through Fleet's robot service. */
   async updateConfig(actor: Actor, robotId: string, input: TonyPiConfigUpdate): Promise<{ message: string }> {
-    const before = await this.robots.get(robotId);
-    const settings = withConfigSection(before.settings, input.config_type, input.config_data);
-    const after = await this.robots.update(robotId, { settings });
-    await this.audit.record(
-      actor,
-      'robot.config_update',
-      'robot',
-      robotId,
-      { settings: before.settings },
-      { settings: after.settings },
-    );
-    const message = configMessage(input.config_type, input.config_data, this.clock.now());
-    await this.publish(`tonypi/config/${robotId}`, message);
+    await this.robotService.updateConfig(actor, robotId, input);
     return { message: 'Configuration updated successfully' };
-  }
-
-  private async publish(topic: string, payload: unknown): Promise<void> {
-    try {
-      await this.mqtt.publishJson(topic, payload);
-    } catch (error) {
-      throw new ServiceUnavailableException(
-        `configuration saved, but the MQTT broker did not take it for the robot (${(error as Error).message}); ` +
-          'send it again when the broker is back',
-        { cause: error },
-      );
-    }
   }
 }

@@ -8,19 +8,20 @@ import {
 } from '@fleet/contracts';
 import { UserRepository } from '@fleet/database';
 import { hashPassword, passwordProblem } from '@fleet/platform';
-import { AuditService } from '../audit/audit.service';
 import { AuthUsers } from '../auth/auth-users';
 import { TokenService } from '../auth/token.service';
-import type { Actor } from '../http/request-context';
+import { type Actor, auditedBy } from '../http/request-context';
 
-/** Accounts, managed by admins. Nobody deletes, disables or demotes themselves, and one active admin always remains. */
+/**
+ * Accounts, managed by admins. Nobody deletes, disables or demotes themselves, and one active admin always remains.
+ * Each change and its audit entry are written in one transaction.
+ */
 @Injectable()
 export class UsersService {
   constructor(
     @Inject(UserRepository) private readonly users: UserRepository,
     @Inject(TokenService) private readonly tokens: TokenService,
     @Inject(AuthUsers) private readonly authUsers: AuthUsers,
-    @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
   list(query: UserListQuery) {
@@ -40,14 +41,15 @@ export class UsersService {
   async create(actor: Actor, input: UserCreate) {
     const problem = passwordProblem(input.password, input.username);
     if (problem) throw new InvalidInputError(`password ${problem}`, [{ path: 'password', message: problem }]);
-    const user = await this.users.create({
-      username: input.username,
-      email: input.email,
-      role: input.role,
-      password_hash: await hashPassword(input.password),
-    });
-    await this.audit.record(actor, 'user.create', 'user', user.id, null, user);
-    return user;
+    return this.users.create(
+      {
+        username: input.username,
+        email: input.email,
+        role: input.role,
+        password_hash: await hashPassword(input.password),
+      },
+      auditedBy(actor),
+    );
   }
 
   async update(actor: Actor, id: string, changes: UserUpdate) {
@@ -58,10 +60,9 @@ export class UsersService {
         throw new ForbiddenError('you cannot change your own role');
       }
     }
-    const after = await this.users.update(id, changes, { keepAnAdmin: true });
+    const after = await this.users.update(id, changes, { keepAnAdmin: true, by: auditedBy(actor) });
     if (changes.is_active === false) await this.tokens.revokeAll(id);
     this.authUsers.forget(id);
-    await this.audit.record(actor, 'user.update', 'user', id, before, after);
     return after;
   }
 
@@ -69,16 +70,18 @@ export class UsersService {
     const user = await this.users.get(id);
     const problem = passwordProblem(password, user.username);
     if (problem) throw new InvalidInputError(`password ${problem}`, [{ path: 'password', message: problem }]);
-    await this.users.setPasswordHash(id, await hashPassword(password));
+    await this.users.setPasswordHash(id, await hashPassword(password), {
+      by: auditedBy(actor),
+      action: 'user.password_set',
+    });
     await this.tokens.revokeAll(id);
-    await this.audit.record(actor, 'user.password_set', 'user', id);
+    // The user's logins have ended: their access tokens stop now on this replica, not when the cache expires.
+    this.authUsers.forget(id);
   }
 
   async remove(actor: Actor, id: string): Promise<void> {
     if (id === actor.user.id) throw new ForbiddenError('you cannot delete your own account');
-    const before = await this.users.get(id);
-    await this.users.remove(id);
+    await this.users.remove(id, auditedBy(actor));
     this.authUsers.forget(id);
-    await this.audit.record(actor, 'user.delete', 'user', id, before, null);
   }
 }

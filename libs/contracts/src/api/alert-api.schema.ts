@@ -4,6 +4,7 @@ import {
   alertEventTypeSchema,
   alertSeveritySchema,
   alertSnapshotSchema,
+  webhookInputSchema,
   type AlertMetric,
 } from '../alert.schema';
 import { pageQuerySchema } from '../pagination.schema';
@@ -85,6 +86,25 @@ export const alertAcknowledgeAllResultSchema = z.object({
   remaining: z.number().int().describe('open unacknowledged alerts still matching: call again to acknowledge them'),
   alert_ids: z.array(z.number().int()),
 });
+
+/**
+ * An alert raised by hand (an operator saw something Fleet cannot measure). Like alerting's own, one alert at most is
+ * open per robot, type and source.
+ */
+export const alertCreateSchema = z
+  .object({
+    alert_type: z.string().trim().min(1).max(50),
+    severity: alertSeveritySchema,
+    title: z.string().trim().min(1).max(200),
+    message: z.string().min(1).max(10_000),
+    robot_id: robotIdSchema.nullable().optional().describe('the robot it is about; omitted or null: the fleet'),
+    source: z.string().trim().min(1).max(100).nullable().optional(),
+    value: z.number().finite().nullable().optional(),
+    threshold: z.number().finite().nullable().optional(),
+    details: z.record(z.string(), z.unknown()).nullable().optional(),
+  })
+  .strict();
+export type AlertCreate = z.infer<typeof alertCreateSchema>;
 
 export const alertResolveSchema = z
   .object({ note: z.string().trim().min(1).max(1000).optional().describe('why it is resolved, in words') })
@@ -257,6 +277,20 @@ export const webhookViewSchema = z.object({
 });
 
 export const webhookPageSchema = pageOf(webhookViewSchema);
+
+/** The fields of a webhook to change; the others are kept. `secret: null` removes the secret. */
+export const webhookPatchSchema = z
+  .object({
+    name: webhookInputSchema.shape.name.optional(),
+    url: webhookInputSchema.shape.url.optional(),
+    secret: z.string().min(16, 'at least 16 characters').max(256).nullable().optional(),
+    min_severity: alertSeveritySchema.optional(),
+    events: z.array(alertEventTypeSchema).min(1).optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict()
+  .refine((changes) => Object.values(changes).some((v) => v !== undefined), { message: 'give at least one field' });
+export type WebhookPatch = z.infer<typeof webhookPatchSchema>;
 
 export const webhookTestResultSchema = z.object({
   delivered: z.boolean().describe('whether the receiver answered 2xx'),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { pageQuerySchema } from '../pagination.schema';
-import { LOG_LEVELS, logLevelSchema } from '../system-log.schema';
+import { LOG_LEVELS, logCategorySchema, logLevelSchema } from '../system-log.schema';
 
 /** The most rows one export sends; narrow the range (`from`, `to`) or the filters to get the rest. */
 export const LOG_EXPORT_MAX_ROWS = 1_000_000;
@@ -71,6 +71,18 @@ export const logClearQuerySchema = z.object({
 });
 
 /** One `system_logs` entry as the API shows it. */
+/** An entry written through the API, as robots and services write theirs; level and category in any case. */
+export const logCreateSchema = z
+  .object({
+    level: z.string().trim().toUpperCase().pipe(logLevelSchema),
+    category: z.string().trim().toLowerCase().pipe(logCategorySchema),
+    message: z.string().min(1).max(10_000),
+    robot_id: z.string().trim().min(1).max(50).nullable().optional(),
+    details: z.record(z.string(), z.unknown()).nullable().optional(),
+  })
+  .strict();
+export type LogCreate = z.output<typeof logCreateSchema>;
+
 export const logEntryViewSchema = z.object({
   id: z.number().int(),
   level: z.string(),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { pageQuerySchema } from '../pagination.schema';
 import { robotIdSchema, robotStatusSchema } from '../robot.schema';
+import { robotConfigMessageSchema } from '../robot-messages/robot-config.schema';
 import { cameraUrlSchema } from '../robot-messages/status.schema';
 
 /**
@@ -116,6 +117,10 @@ export const robotUpdateSchema = z
   })
   .strict()
   .refine((changes) => Object.keys(changes).length > 0, 'name at least one field to change');
+
+/** One section of the robot's settings, replaced as a whole and sent to the robot on `tonypi/config/{robotId}`. */
+export const robotConfigUpdateSchema = robotConfigMessageSchema.pick({ config_type: true, config_data: true });
+export type RobotConfigUpdate = z.infer<typeof robotConfigUpdateSchema>;
 
 export const robotListQuerySchema = pageQuerySchema.extend({
   status: robotStatusSchema.optional(),

@@ -335,12 +335,25 @@ export class AlertRepository {
   }
 
   /**
-   * Deletes an alert (TonyPi lets operators do so). Its queued deliveries stay, without the link; an evaluation
-   * state that pointed at it is judged afresh by alerting.
+   * Deletes an alert (TonyPi lets operators do so) with its `deleted` announcement, as deleted by `by` at `at`, queued
+   * in the same transaction; returns what it was and the event to publish once committed. Its queued deliveries stay,
+   * without the link; an evaluation state that pointed at it is judged afresh by alerting.
    */
-  async remove(id: number): Promise<void> {
-    const result = await this.db.deleteFrom('alerts').where('id', '=', id).executeTakeFirst();
-    if (result.numDeletedRows === 0n) throw new NotFoundError('alert', String(id));
+  async remove(id: number, by: string, at: Date): Promise<{ row: AlertRow; event: AlertEvent }> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('alerts')
+        .select(ALERT_COLUMNS)
+        .where('id', '=', id)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!row) throw new NotFoundError('alert', String(id));
+      // Queued while the alert still exists; deleting it then unlinks the deliveries.
+      const event = alertEvent('deleted', row, at, by);
+      await enqueueAlertEvent(trx, event);
+      await trx.deleteFrom('alerts').where('id', '=', id).execute();
+      return { row, event };
+    });
   }
 
   private inRange(query: { robotId?: string; from?: Date; to?: Date }) {

@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { ConflictError, NotFoundError, type Page, type UserRole } from '@fleet/contracts';
 import { DATABASE } from '../database.tokens';
 import type { DB } from '../db.types';
+import { appendAuditEntry, type AuditedBy } from './audit.repository';
 import { conflictOnDuplicate, containsPattern, fetchPage, pageBounds, TOTAL } from './sql-helpers';
 
 /** Everything but the password hash, which only {@link UserRepository.findCredentials} returns. */
@@ -36,12 +37,19 @@ export interface UserListQuery {
 export class UserRepository {
   constructor(@Inject(DATABASE) private readonly db: Kysely<DB>) {}
 
-  async create(user: NewUser) {
-    return conflictOnDuplicate(
-      () => this.db.insertInto('users').values(user).returning(COLUMNS).executeTakeFirstOrThrow(),
-      (constraint) =>
-        constraint.includes('email') ? `email '${user.email}' is already used` : `username '${user.username}' is taken`,
-    );
+  /** Creates the account; with `by`, its `user.create` audit entry is written in the same transaction. */
+  async create(user: NewUser, by?: AuditedBy) {
+    return this.db.transaction().execute(async (trx) => {
+      const created = await conflictOnDuplicate(
+        () => trx.insertInto('users').values(user).returning(COLUMNS).executeTakeFirstOrThrow(),
+        (constraint) =>
+          constraint.includes('email')
+            ? `email '${user.email}' is already used`
+            : `username '${user.username}' is taken`,
+      );
+      if (by) await audit(trx, by, 'user.create', created.id, null, created);
+      return created;
+    });
   }
 
   async get(id: string) {
@@ -82,14 +90,16 @@ export class UserRepository {
   /**
    * Changes an account. With `keepAnAdmin`, a change that would leave no active admin (demoting or disabling the
    * last one) is a conflict; the active admins are locked meanwhile, so two admins demoting each other at the same
-   * moment cannot both succeed.
+   * moment cannot both succeed. With `by`, the `user.update` audit entry (before and after) is written in the same
+   * transaction.
    */
-  async update(id: string, changes: UserChanges, options: { keepAnAdmin?: boolean } = {}) {
+  async update(id: string, changes: UserChanges, options: { keepAnAdmin?: boolean; by?: AuditedBy } = {}) {
     return this.db.transaction().execute(async (trx) => {
       if (options.keepAnAdmin) {
         const losesAdmin = (changes.role !== undefined && changes.role !== 'admin') || changes.is_active === false;
         if (losesAdmin) await keepAnAdmin(trx, id);
       }
+      const before = options.by ? await lockedUser(trx, id) : undefined;
       const user = await conflictOnDuplicate(
         () =>
           trx
@@ -101,29 +111,43 @@ export class UserRepository {
         () => `email '${changes.email ?? ''}' is already used`,
       );
       if (!user) throw new NotFoundError('user', id);
+      if (options.by) await audit(trx, options.by, 'user.update', id, before, user);
       return user;
     });
   }
 
-  async setPasswordHash(id: string, passwordHash: string): Promise<void> {
-    const result = await this.db
-      .updateTable('users')
-      .set({ password_hash: passwordHash, updated_at: new Date() })
-      .where('id', '=', id)
-      .executeTakeFirst();
-    if (result.numUpdatedRows === 0n) throw new NotFoundError('user', id);
+  /** Replaces the hash; with `audited`, its entry (`action`, no before or after) is written in the same transaction. */
+  async setPasswordHash(
+    id: string,
+    passwordHash: string,
+    audited?: { by: AuditedBy; action: 'user.password_set' | 'user.password_change' },
+  ): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('users')
+        .set({ password_hash: passwordHash, updated_at: new Date() })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (result.numUpdatedRows === 0n) throw new NotFoundError('user', id);
+      if (audited) await audit(trx, audited.by, audited.action, id, null, null);
+    });
   }
 
   async recordLogin(id: string, at: Date): Promise<void> {
     await this.db.updateTable('users').set({ last_login_at: at }).where('id', '=', id).execute();
   }
 
-  /** Deletes the account and its refresh tokens (never the last active admin); the audit trail keeps its name. */
-  async remove(id: string): Promise<void> {
+  /**
+   * Deletes the account and its refresh tokens (never the last active admin); the audit trail keeps its name. With
+   * `by`, the `user.delete` entry (what it was) is written in the same transaction.
+   */
+  async remove(id: string, by?: AuditedBy): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await keepAnAdmin(trx, id);
+      const before = by ? await lockedUser(trx, id) : undefined;
       const result = await trx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
       if (result.numDeletedRows === 0n) throw new NotFoundError('user', id);
+      if (by) await audit(trx, by, 'user.delete', id, before, null);
     });
   }
 
@@ -134,6 +158,24 @@ export class UserRepository {
 }
 
 export type User = Awaited<ReturnType<UserRepository['get']>>;
+
+/** The account as it is, locked until the transaction ends. */
+async function lockedUser(trx: Transaction<DB>, id: string) {
+  const user = await trx.selectFrom('users').select(COLUMNS).where('id', '=', id).forUpdate().executeTakeFirst();
+  if (!user) throw new NotFoundError('user', id);
+  return user;
+}
+
+function audit(
+  trx: Transaction<DB>,
+  by: AuditedBy,
+  action: string,
+  id: string,
+  before: unknown,
+  after: unknown,
+): Promise<void> {
+  return appendAuditEntry(trx, { ...by, action, entity_type: 'user', entity_id: id, before, after });
+}
 
 /** Refuses to let `id` stop being an active admin when it is the last one; locks the active admins until commit. */
 async function keepAnAdmin(trx: Transaction<DB>, id: string): Promise<void> {

@@ -6,26 +6,21 @@ import type {
   TonyPiAlertStats,
   TonyPiAlertStatsQuery,
 } from '@fleet/contracts';
-import { AlertRepository, toAlertSnapshot } from '@fleet/database';
 import { CLOCK, type Clock } from '@fleet/platform';
-import { AlertEventPublisher } from '../../alerts/alert-event.publisher';
 import { AlertsService } from '../../alerts/alerts.service';
-import { AuditService } from '../../audit/audit.service';
 import type { Actor } from '../../http/request-context';
 import { rangeStart } from './read-pages';
 import { tonypiAlert, tonypiAlertStats } from './tonypi-alerts.mapper';
 
 /**
- * TonyPi's alert routes on Fleet's alerts: listing, counting, acknowledging and resolving go through
- * {@link AlertsService}, so each change is recorded, announced and delivered to webhooks as from Fleet's own routes.
+ * TonyPi's alert routes on Fleet's alerts: listing, counting, raising, acknowledging, resolving and deleting go
+ * through {@link AlertsService}, so each change is recorded, announced and delivered to webhooks as from Fleet's own
+ * routes.
  */
 @Injectable()
 export class TonyPiAlerts {
   constructor(
     @Inject(AlertsService) private readonly alerts: AlertsService,
-    @Inject(AlertRepository) private readonly rows: AlertRepository,
-    @Inject(AlertEventPublisher) private readonly publisher: AlertEventPublisher,
-    @Inject(AuditService) private readonly audit: AuditService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -54,24 +49,7 @@ export class TonyPiAlerts {
 
   /** Opens an alert a client raises, announced as `opened` by the signed-in user. */
   async create(actor: Actor, input: TonyPiAlertCreate): Promise<TonyPiAlert> {
-    const { event } = await this.rows.raise(
-      {
-        robot_id: input.robot_id ?? null,
-        alert_type: input.alert_type,
-        severity: input.severity,
-        title: input.title,
-        message: input.message,
-        source: input.source ?? null,
-        value: input.value ?? null,
-        threshold: input.threshold ?? null,
-        details: input.details ?? null,
-      },
-      actor.user.username,
-      this.clock.now(),
-    );
-    await this.publisher.publish([event]);
-    await this.audit.record(actor, 'alert.create', 'alert', String(event.alert.id), null, event.alert);
-    return tonypiAlert(event.alert);
+    return tonypiAlert(await this.alerts.create(actor, input));
   }
 
   /** Recorded as acknowledged by the signed-in user (TonyPi's `acknowledged_by` parameter is not trusted). */
@@ -97,9 +75,7 @@ export class TonyPiAlerts {
 
   /** Deletes the alert for good, as TonyPi does; the audit trail keeps what it was. */
   async remove(actor: Actor, id: number) {
-    const before = await this.rows.get(id);
-    await this.rows.remove(id);
-    await this.audit.record(actor, 'alert.delete', 'alert', String(id), toAlertSnapshot(before), null);
+    await this.alerts.remove(actor, id);
     return { message: `Alert ${id} deleted` };
   }
 }

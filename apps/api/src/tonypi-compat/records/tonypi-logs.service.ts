@@ -13,9 +13,7 @@ import {
   type TonyPiLogStatsQuery,
   type TonyPiRobotLogsQuery,
 } from '@fleet/contracts';
-import { SystemLogRepository } from '@fleet/database';
 import { CLOCK, type Clock } from '@fleet/platform';
-import { AuditService } from '../../audit/audit.service';
 import type { Actor } from '../../http/request-context';
 import { logEntryView } from '../../logs/log-export';
 import { LogsService, type LogExport } from '../../logs/logs.service';
@@ -38,13 +36,11 @@ interface LogFilters {
   from?: string;
 }
 
-/** TonyPi's log routes on {@link LogsService} (reading, export, clearing) and the system log itself. */
+/** TonyPi's log routes on {@link LogsService}: reading, statistics, writing, export and clearing. */
 @Injectable()
 export class TonyPiLogs {
   constructor(
     @Inject(LogsService) private readonly logs: LogsService,
-    @Inject(SystemLogRepository) private readonly entries: SystemLogRepository,
-    @Inject(AuditService) private readonly audit: AuditService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -88,26 +84,12 @@ export class TonyPiLogs {
   }
 
   async stats(query: TonyPiLogStatsQuery): Promise<TonyPiLogStats> {
-    const filters: { from: Date; robotId?: string } = {
-      from: new Date(this.since(query.time_range)),
-      robotId: query.robot_id,
-    };
-    return tonypiLogStats(await this.entries.stats(filters));
+    return tonypiLogStats(await this.logs.stats({ from: this.since(query.time_range), robot_id: query.robot_id }));
   }
 
-  /** Adds an entry, as robots and services do; recorded in the audit trail with who wrote it. */
-  async create(actor: Actor, input: TonyPiLogCreate): Promise<TonyPiLogEntry> {
-    const entry = logEntryView(
-      await this.entries.insert({
-        level: input.level,
-        category: input.category,
-        message: input.message,
-        robot_id: input.robot_id ?? null,
-        details: input.details ?? null,
-      }),
-    );
-    await this.audit.record(actor, 'system_log.create', 'system_log', String(entry.id), null, entry);
-    return entry;
+  /** Adds an entry through Fleet's log service (recorded in the audit trail with who wrote it). */
+  create(actor: Actor, input: TonyPiLogCreate): Promise<TonyPiLogEntry> {
+    return this.logs.create(actor, input);
   }
 
   /** The matching entries as a file, streamed; a CSV export that matches nothing is a 404, as in TonyPi. */
