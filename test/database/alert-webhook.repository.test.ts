@@ -38,7 +38,7 @@ describeEachDatabase('AlertWebhookRepository', (factory) => {
       name: 'ops',
       url: 'https://hooks.example.com/fleet',
       min_severity: 'warning',
-      events: ['opened', 'escalated', 'acknowledged', 'resolved'],
+      events: ['opened', 'escalated', 'acknowledged', 'resolved', 'deleted'],
       enabled: true,
       created_by: 'alice',
       created_at: expect.any(Date) as Date,

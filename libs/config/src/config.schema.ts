@@ -254,7 +254,7 @@ export function toConfig(env: Env) {
       docs: env.API_DOCS,
       /** Send `Strict-Transport-Security`; off for deployments also reached over plain HTTP by name. */
       hsts: env.SECURITY_HSTS,
-      /** Live updates sent per robot and channel each second; more are coalesced into the latest. */
+      /** Live updates per robot, channel and subject (sensor type, job, command) each second; more are coalesced. */
       wsMaxUpdatesPerS: env.WS_MAX_UPDATES_PER_S,
       /** A WebSocket client that falls this far behind is dropped rather than buffered without bound. */
       wsMaxBufferBytes: env.WS_MAX_BUFFER_KB * 1024,
