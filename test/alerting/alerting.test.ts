@@ -628,6 +628,27 @@ describe.each(setups)('alerting on $name', (setup) => {
     );
   });
 
+  it("a silent robot's network alert deleted by an admin is not raised again while the robot stays silent", async () => {
+    const alerting = await Alerting.start();
+    const robots = alerting.app.app.get(RobotRepository);
+    const robot = uniqueName('tonypi');
+    const t0 = alerting.clock.now();
+    await robots.recordSighting(robot, { at: t0, status: 'online' });
+
+    alerting.clock.set(after(t0, 61));
+    expect(await alerting.detector.sweep()).toBe(1);
+    const [offline] = await alerting.alerts(robot);
+    expect(offline).toMatchObject({ alert_type: 'network', resolved: false });
+    await alerting.app.app.get(AlertRepository).remove(offline.id, 'admin', alerting.clock.now());
+
+    for (const s of [70, 130, 600]) {
+      alerting.clock.set(after(t0, s));
+      await alerting.detector.sweep();
+    }
+    expect(await alerting.alerts(robot)).toEqual([]);
+    expect(await alerting.robotStatus(robot)).toBe('offline');
+  });
+
   it("a robot whose events cannot be evaluated is skipped and counted; the other robots' alerts still open", async () => {
     const alerting = await Alerting.start();
     const broken = uniqueName('broken');

@@ -66,6 +66,21 @@ if (missing.length > 0) {
       ]);
     });
 
+    it('sections changed at the same moment are all kept', async () => {
+      const sections = ['camera', 'audio', 'servo', 'vision', 'safety', 'network'];
+      const answers = await Promise.all(
+        sections.map((config_type, i) =>
+          api.call('PUT', '/api/v1/robots/settings_bot/config', {
+            token: admin,
+            body: { config_type, config_data: { level: i } },
+          }),
+        ),
+      );
+      expect(answers.map((a) => a.status)).toEqual(sections.map(() => 200));
+      const robot = await api.call('GET', '/api/v1/robots/settings_bot', { token: admin });
+      expect(robot.body.settings).toMatchObject(Object.fromEntries(sections.map((name, i) => [name, { level: i }])));
+    });
+
     it('a section name the robot would refuse, or an unknown robot, changes nothing', async () => {
       const bad = await api.call('PUT', '/api/v1/robots/settings_bot/config', {
         token: admin,

@@ -323,9 +323,9 @@ export class AlertingRepository {
   }
 
   /**
-   * Robots marked offline for silence while a snooze kept their `network` alert from opening, still offline and
-   * still without one: the alert is owed once the snooze ends. (A robot whose alert was resolved by hand also has no
-   * alert linked, but it had one.)
+   * Robots marked offline for silence while a snooze kept their `network` alert from opening (no severity), still
+   * offline and still without one: the alert is owed once the snooze ends. (A robot whose alert was resolved or
+   * deleted by hand also has no alert linked, but it had one.)
    */
   async offlineWithoutAlert(trx: Kysely<DB>, defaultTimeoutS: number, robotIds?: readonly string[]) {
     let query = trx
@@ -340,6 +340,7 @@ export class AlertingRepository {
       .where('alert_states.source', '=', OFFLINE_SOURCE)
       .where('alert_states.state', '=', 'firing')
       .where('alert_states.alert_id', 'is', null)
+      .where('alert_states.severity', 'is', null)
       .where('robots.status', '=', 'offline')
       // None opened since it was marked offline: one someone resolved by hand is not raised again.
       .where((eb) =>
@@ -367,7 +368,7 @@ export class AlertingRepository {
   async linkOfflineAlert(trx: Kysely<DB>, robotId: string, alertId: number, at: Date): Promise<void> {
     await trx
       .updateTable('alert_states')
-      .set({ alert_id: alertId, updated_at: at })
+      .set({ alert_id: alertId, severity: 'critical', updated_at: at })
       .where('robot_id', '=', robotId)
       .where('metric', '=', OFFLINE_METRIC)
       .where('source', '=', OFFLINE_SOURCE)

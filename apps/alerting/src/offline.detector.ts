@@ -154,7 +154,9 @@ export class OfflineDetector implements OnApplicationBootstrap, OnApplicationShu
           metric: OFFLINE_METRIC,
           source: OFFLINE_SOURCE,
           state: 'firing',
-          severity: 'critical',
+          // No severity while a snooze holds the alert back: that is how the alert owed afterwards is told apart
+          // from one that was raised and then resolved or deleted by hand.
+          severity: alertId === null ? null : 'critical',
           // The silence judged: a message received after this brings the robot back, one before it does not.
           since: new Date(until.getTime() - robot.timeoutS * 1000),
           value: silentS,

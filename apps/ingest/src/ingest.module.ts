@@ -50,8 +50,9 @@ async function connectIngest(
     // Subscribed on every connection, the first included (this runs before the client can connect). A persistent
     // session should keep the subscription, but Mosquitto restarted from its persistence file answers "session
     // present" without the shared subscription's group, and subscribing again to the same filter does not bring it
-    // back: on a reconnect to a session the broker says it kept, the filters are unsubscribed and subscribed again
-    // (what the broker receives in that one round trip goes to the other replicas, or is not delivered).
+    // back: on a reconnect to a session the broker says it kept, shared filters are unsubscribed and subscribed
+    // again (what the broker receives in that one round trip goes to the other replicas, or is not delivered).
+    // Plain filters are restored with the session and only subscribed again.
     connection.client.on('connect', (connack) => {
       const filters = subscriptionFilters(config, connection, INGEST_FILTERS);
       const subscribe = () =>
@@ -60,7 +61,9 @@ async function connectIngest(
           else logger.info({ filters }, 'subscribed to robot topics');
         });
       connections += 1;
-      if (connections > 1 && connack.sessionPresent) connection.client.unsubscribe(filters, () => subscribe());
+      const shared = filters.some((filter) => filter.startsWith('$share/'));
+      if (connections > 1 && connack.sessionPresent && shared)
+        connection.client.unsubscribe(filters, () => subscribe());
       else subscribe();
     });
   });

@@ -14,6 +14,8 @@ interface Known {
 const RELOAD_MS = 60_000;
 /** How often a message from a robot not in the copy may reload it: one registered through the API is let in that fast. */
 export const UNKNOWN_RELOAD_MS = 1_000;
+/** Unknown ids looked up at once; a batch naming more gets the rest looked up a second later. */
+const UNKNOWN_LOOKUP_MAX = 1_000;
 /** Sightings written at once, so a batch from many robots does not take the whole pool. */
 const WRITE_CONCURRENCY = 4;
 
@@ -27,6 +29,7 @@ const WRITE_CONCURRENCY = 4;
 export class RobotRegistry implements RegistryView {
   private known = new Map<string, Known>();
   private loadedAt = 0;
+  private unknownCheckedAt = Number.NEGATIVE_INFINITY;
   private readonly log: Logger;
 
   constructor(
@@ -61,14 +64,22 @@ export class RobotRegistry implements RegistryView {
   }
 
   /**
-   * Reloads the registered robots because `robotIds` are not in the copy, unless it was loaded less than
-   * {@link UNKNOWN_RELOAD_MS} ago. Whether any of them is known now.
+   * Looks up `robotIds` that are not in the copy, unless that was done less than {@link UNKNOWN_RELOAD_MS} ago, and
+   * adds those registered since. Only those ids are read: a client publishing under ever new ids costs one indexed
+   * lookup a second, not a reload of every robot. Whether any of them is known now.
    */
   async refreshForUnknown(robotIds: Iterable<string>, now = Date.now()): Promise<boolean> {
-    const unknown = [...robotIds].filter((robotId) => !this.known.has(robotId));
-    if (unknown.length === 0 || now - this.loadedAt < UNKNOWN_RELOAD_MS) return false;
-    await this.load(now);
-    return unknown.some((robotId) => this.known.has(robotId));
+    const unknown = [...new Set(robotIds)].filter((robotId) => !this.known.has(robotId));
+    if (unknown.length === 0 || now - this.unknownCheckedAt < UNKNOWN_RELOAD_MS) return false;
+    this.unknownCheckedAt = now;
+    const rows = await this.db
+      .selectFrom('robots')
+      .select(['robot_id', 'status'])
+      .where('is_active', '=', true)
+      .where('robot_id', 'in', unknown.slice(0, UNKNOWN_LOOKUP_MAX))
+      .execute();
+    for (const row of rows) this.known.set(row.robot_id, { status: row.status });
+    return rows.length > 0;
   }
 
   private async load(now: number): Promise<void> {

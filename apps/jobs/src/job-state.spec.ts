@@ -271,10 +271,11 @@ describe('echoes of a job that has closed', () => {
     ]);
   });
 
-  it('the closed job’s counts sent again long after open no job', () => {
+  it('the same counts long after the close are a job of its own: a task of the same size whose start was missed', () => {
     const { stored, changes } = run(legacy(0, 9), legacy(10, 10), legacy(3600, 10));
-    expect(stored).toHaveLength(1);
-    expect(changes[2]).toEqual({ kind: 'ignored', reason: 'after_close' });
+    expect(changes[2]).toMatchObject({ kind: 'changed' });
+    expect(stored).toHaveLength(2);
+    expect(stored[1]).toMatchObject({ status: 'completed', itemsDone: 10, endTime: at(3600) });
   });
 
   it('a close whose elapsed time puts its start after the last close is a job of its own', () => {

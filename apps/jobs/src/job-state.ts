@@ -155,8 +155,9 @@ function actionOf(message: JobMessage): Action | undefined {
 
 /**
  * Whether `message`, arriving with no job open, is about the job that last closed rather than a new one: it does not
- * show it began after the close, and it comes within {@link CLOSED_ECHO_WINDOW_MS} of the close, repeats the closed
- * job's counts, or counts past its own total (the legacy counter carrying on after the job).
+ * show it began after the close, and it comes within {@link CLOSED_ECHO_WINDOW_MS} of the close or counts past its
+ * own total (the legacy counter carrying on after the job, which no real job does). Past the window, the same counts
+ * again are a job of its own: a task of a fixed size whose start Fleet missed.
  */
 function echoesClosed(last: JobState, message: JobMessage): boolean {
   const end = (last.endTime ?? last.lastMessageAt)?.getTime();
@@ -164,14 +165,7 @@ function echoesClosed(last: JobState, message: JobMessage): boolean {
   const at = message.time.getTime();
   const elapsed = nonNegative(message.elapsedS);
   if (elapsed !== undefined && at - elapsed * 1000 >= end) return false;
-  return at - end <= CLOSED_ECHO_WINDOW_MS || repeatsCounts(last, message) || countsPastTotal(message);
-}
-
-function repeatsCounts(last: JobState, message: JobMessage): boolean {
-  const done = count(message.itemsDone);
-  if (done === undefined || done === 0 || done !== last.itemsDone) return false;
-  const total = count(message.itemsTotal);
-  return total === undefined || total === last.itemsTotal;
+  return at - end <= CLOSED_ECHO_WINDOW_MS || countsPastTotal(message);
 }
 
 function countsPastTotal(message: JobMessage): boolean {

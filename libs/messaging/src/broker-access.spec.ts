@@ -65,6 +65,10 @@ describe("a robot's payload on the topics without an id", () => {
       expect(problem(topic, '{"robot_id":"tonypi_02"}')).toBe(
         "its payload's robot_id is 'tonypi_02', not its own 'tonypi_01'",
       );
+      // Python's JSON (NaN, Infinity), which ingest reads, is read here too.
+      expect(problem(topic, '{"robot_id":"tonypi_02","percentage":NaN,"x":-Infinity}')).toBe(
+        "its payload's robot_id is 'tonypi_02', not its own 'tonypi_01'",
+      );
     },
   );
 

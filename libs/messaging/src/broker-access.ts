@@ -1,4 +1,4 @@
-import { robotIdSchema } from '@fleet/contracts';
+import { parseRobotJson, robotIdSchema } from '@fleet/contracts';
 import { unprefixTopic } from './topics';
 
 /**
@@ -114,12 +114,10 @@ export function payloadRobotProblem(
   if (identity.kind !== 'robot') return undefined;
   const local = unprefixTopic(prefix, topic);
   if (local === undefined || !PUBLISHED_SHARED.has(local)) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
-  } catch {
-    return undefined;
-  }
+  // Read as ingest reads it: what ingest would refuse as not JSON goes through, to be dead-lettered with its reason.
+  const read = parseRobotJson(typeof payload === 'string' ? Buffer.from(payload) : payload);
+  if (!read.ok) return undefined;
+  const parsed = read.value;
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
   const claimed = (parsed as { robot_id?: unknown }).robot_id;
   // The same reading as ingest's: only a non-empty string names a robot.

@@ -14,7 +14,7 @@ import { RobotRepository, type Robot, type RobotFields } from '@fleet/database';
 import { LIVE_STATE, MQTT_CONNECTION, robotIdProblem, type LiveState, type MqttConnection } from '@fleet/messaging';
 import { CLOCK, type Clock } from '@fleet/platform';
 import { AuditService } from '../audit/audit.service';
-import type { Actor } from '../http/request-context';
+import { auditedBy, type Actor } from '../http/request-context';
 import { robotStateView } from './robot-state';
 
 /**
@@ -80,17 +80,10 @@ export class RobotsService {
    * `tonypi/config/{id}`. The settings are saved even when the broker cannot take the message in time (503).
    */
   async updateConfig(actor: Actor, robotId: string, input: RobotConfigUpdate) {
-    const before = await this.robots.get(robotId);
-    const settings = { ...before.settings, [input.config_type]: input.config_data };
-    const after = await this.robots.update(robotId, { settings });
-    await this.audit.record(
-      actor,
-      'robot.config_update',
-      'robot',
-      robotId,
-      { settings: before.settings },
-      { settings: after.settings },
-    );
+    const after = await this.robots.setSetting(robotId, input.config_type, input.config_data, {
+      ...auditedBy(actor),
+      action: 'robot.config_update',
+    });
     const message: RobotConfigMessage = {
       config_type: input.config_type,
       config_data: input.config_data,

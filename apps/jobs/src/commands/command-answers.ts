@@ -60,7 +60,8 @@ export class CommandAnswers {
       if (answer) answers.push(answer);
       const status = stopStatus(parsed.data);
       if (status) {
-        statuses.push({ robotId: event.robotId, status, at: new Date(event.time), commandId: answer?.commandId });
+        // Fleet's own clock dates it, as it dates the commands it is compared with: a robot's clock may be behind.
+        statuses.push({ robotId: event.robotId, status, at: new Date(event.receivedAt), commandId: answer?.commandId });
       }
     }
     // Answers first: a status is applied only when no newer stop or resume was acknowledged, this batch's included.
@@ -119,7 +120,10 @@ export class CommandAnswers {
   private async setStatus({ robotId, status, at, commandId }: StatusChange): Promise<void> {
     const updated = await this.robots.setStatus(robotId, status, { at, commandId });
     if (!updated) {
-      this.log.debug({ robotId, status, commandId }, 'status answer not applied: robot unknown, or a newer one holds');
+      this.log.info(
+        { robotId, status, commandId },
+        'status answer not applied: robot unknown, or a newer stop or resume holds',
+      );
       return;
     }
     await this.live.setStatus(robotId, status, at);

@@ -125,7 +125,11 @@ function parseLenient(text: string): unknown {
   return JSON.parse(out + text.slice(from).replace(NON_FINITE, 'null'));
 }
 
-function parseJson(payload: Buffer): { ok: true; value: unknown } | { ok: false; detail: string } {
+/**
+ * A robot payload as ingest reads it: JSON, or the JSON Python writes (`NaN`, `Infinity` read as null). The broker
+ * reads payloads the same way, so that no payload means one thing to it and another to ingest.
+ */
+export function parseRobotJson(payload: Buffer): { ok: true; value: unknown } | { ok: false; detail: string } {
   if (payload.length === 0) return { ok: false, detail: 'empty payload: expected a JSON object' };
   const text = payload.toString('utf8');
   try {
@@ -175,7 +179,7 @@ export function decodeRobotMessage(
     return reject('unknown_topic', `robot id ${describeValue(topicRobotId)} in the topic ${why}`);
   }
 
-  const json = parseJson(payload);
+  const json = parseRobotJson(payload);
   if (!json.ok) return reject('bad_json', json.detail, topicRobotId);
   const raw = json.value;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {

@@ -4,6 +4,7 @@ import { NotFoundError, type Page, type RobotStatus } from '@fleet/contracts';
 import { DATABASE } from '../database.tokens';
 import type { DB } from '../db.types';
 import { conflictOnDuplicate, containsPattern, fetchPage, jsonb, pageBounds, TOTAL } from './sql-helpers';
+import { appendAuditEntry, type AuditedBy } from './audit.repository';
 
 const COLUMNS = [
   'id',
@@ -141,6 +142,44 @@ export class RobotRepository {
     return robot;
   }
 
+  /**
+   * Replaces one section of a robot's settings, locking the row so that two sections changed at once both stay, and
+   * writes the audit entry (before and after) in the same transaction when `by` is given.
+   *
+   * @example
+   * await robots.setSetting('tonypi_01', 'camera', { fps: 15 }, { ...by, action: 'robot.config_update' });
+   */
+  async setSetting(robotId: string, section: string, value: unknown, audit?: AuditedBy & { action: string }) {
+    return this.db.transaction().execute(async (trx) => {
+      const before = await trx
+        .selectFrom('robots')
+        .select('settings')
+        .where('robot_id', '=', robotId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!before) throw new NotFoundError('robot', robotId);
+      const settings = { ...before.settings, [section]: value };
+      const robot = await trx
+        .updateTable('robots')
+        .set({ settings: jsonb(settings), updated_at: new Date() })
+        .where('robot_id', '=', robotId)
+        .returning(COLUMNS)
+        .executeTakeFirstOrThrow();
+      if (audit) {
+        const { action, ...by } = audit;
+        await appendAuditEntry(trx, {
+          ...by,
+          action,
+          entity_type: 'robot',
+          entity_id: robotId,
+          before: { settings: before.settings },
+          after: { settings: robot.settings },
+        });
+      }
+      return robot;
+    });
+  }
+
   /** Soft delete: the robot leaves lists but its history (jobs, alerts, telemetry) keeps its id. */
   async deactivate(robotId: string) {
     return this.update(robotId, { is_active: false, status: 'offline' });
@@ -158,7 +197,7 @@ export class RobotRepository {
   /**
    * Sets the status a robot acknowledged outside its status messages (an emergency stop, a resume), unless a newer
    * one was acknowledged since: the answer dates from its command's creation when it answers a command of Fleet's
-   * (`commandId`), else from `at`, the answer's own time (a robot's own stop button), and is applied only when no
+   * (`commandId`), else from `at`, when Fleet received it (a robot's own stop button), and is applied only when no
    * emergency stop, resume or clear_emergency created after that was acknowledged by the robot. So a redelivered
    * old stop acknowledgement never stops a robot resumed since. Returns whether the status was set (false too for a
    * robot not registered or deleted).
