@@ -356,7 +356,11 @@ describe.each(setups)('ingest on $name', (setup) => {
     });
   });
 
-  it('answers a scan written while the buffer is full, and drains the buffer', async () => {
+  /**
+   * Starts ingest with its telemetry store behind a proxy the test can cut: InfluxDB on real servers; else the
+   * Postgres store, which shares the database with the entities, so the outage takes both away.
+   */
+  async function startBehindProxy(extra: Record<string, string> = {}): Promise<TcpProxy> {
     const proxied = setup.external ? serverUrl('INFLUX_URL') : undefined;
     const proxy = TcpProxy.forUrl(proxied ?? setup.target().adminUrl);
     proxies.push(proxy);
@@ -364,12 +368,15 @@ describe.each(setups)('ingest on $name', (setup) => {
     const database = await factory.create();
     const url = proxied ? proxy.rewrite(proxied) : proxy.rewrite(database.url);
     buffer = await tempDir('fleet-ingest');
-    app = await startApp(IngestModule, 'ingest', {
-      ...setup.env(database.url, buffer.path),
-      ...(proxied ? { INFLUX_URL: url } : { DATABASE_URL: url }),
-      INGEST_BUFFER_MAX_MB: '1',
-    });
+    const env = { ...setup.env(database.url, buffer.path), ...(proxied ? { INFLUX_URL: url } : { DATABASE_URL: url }) };
+    app = await startApp(IngestModule, 'ingest', { ...env, ...extra });
+    store = app.app.get(TELEMETRY_STORE);
     db = app.app.get(DATABASE);
+    return proxy;
+  }
+
+  it('answers a scan written while the buffer is full, and drains the buffer', async () => {
+    const proxy = await startBehindProxy({ INGEST_BUFFER_MAX_MB: '1' });
     const robotId = uniqueName('tonypi');
     const client = await robot(robotId);
     const items = `${setup.external ? `${prefix}/` : ''}tonypi/items/${robotId}`;
@@ -404,17 +411,7 @@ describe.each(setups)('ingest on $name', (setup) => {
   }, 60_000);
 
   it('rides out a telemetry store outage: health says so, the backlog drains, every point is stored once', async () => {
-    const proxied = setup.external ? serverUrl('INFLUX_URL') : undefined;
-    // The Postgres store shares the database with the entities: the outage takes both away.
-    const proxy = TcpProxy.forUrl(proxied ?? setup.target().adminUrl);
-    proxies.push(proxy);
-    await proxy.start();
-    const database = await factory.create();
-    const url = proxied ? proxy.rewrite(proxied) : proxy.rewrite(database.url);
-    buffer = await tempDir('fleet-ingest');
-    const env = { ...setup.env(database.url, buffer.path), ...(proxied ? { INFLUX_URL: url } : { DATABASE_URL: url }) };
-    app = await startApp(IngestModule, 'ingest', env);
-    store = app.app.get(TELEMETRY_STORE);
+    const proxy = await startBehindProxy();
     const robotId = uniqueName('tonypi');
     const client = await robot(robotId);
     const base = Date.now() - 60_000;
