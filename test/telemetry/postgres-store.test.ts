@@ -27,7 +27,8 @@ async function rollupsAndRecomputed(db: Kysely<DB>) {
       (array_agg(f.v ORDER BY p.time DESC))[1] AS last, max(p.time) AS last_time
     FROM telemetry_points p
     CROSS JOIN LATERAL (
-      SELECT key, value::float8 AS v FROM jsonb_each(p.fields) WHERE jsonb_typeof(value) = 'number'
+      SELECT key, CASE jsonb_typeof(value) WHEN 'boolean' THEN value::boolean::int::float8 ELSE value::float8 END AS v
+      FROM jsonb_each(p.fields) WHERE jsonb_typeof(value) IN ('number', 'boolean')
     ) AS f
     GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5`.execute(db);
   return { stored: stored.rows, recomputed: recomputed.rows };
@@ -294,7 +295,8 @@ describeEachDatabase('PostgresTelemetryStore', (factory) => {
       const { rows } = await sql<{ points: number; values: number }>`
         SELECT (SELECT count(*)::int FROM telemetry_points) AS points,
           (SELECT sum(count)::int FROM telemetry_rollups) AS values`.execute(db);
-      expect(rows[0]).toEqual({ points: 50_000, values: 12_500 * 7 });
+      // Numbers and booleans (torque_enabled, charging) are rolled up; the unit text is not.
+      expect(rows[0]).toEqual({ points: 50_000, values: 12_500 * 9 });
     });
   });
 });

@@ -121,16 +121,70 @@ export interface AlertThresholdsTable {
   auto_resolve: Defaulted<boolean>;
 }
 
+export type ReportStatus = 'queued' | 'running' | 'done' | 'failed';
+
+/** A file made for a report, under the reports directory. */
+export interface ReportFile {
+  /** Relative to the reports directory. */
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
 export interface ReportsTable {
   id: Generated<number>;
   title: string;
   description: string | null;
+  /** The robot, for a report on one robot (TonyPi's column). */
   robot_id: string | null;
   report_type: string;
   data: NullableJson;
   file_path: string | null;
   created_at: GeneratedTimestamp;
   created_by: string | null;
+  status: Defaulted<ReportStatus>;
+  /** The robots covered; null: the whole fleet. */
+  robot_ids: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
+  period_from: NullableTimestamp;
+  period_to: NullableTimestamp;
+  time_range: string | null;
+  timezone: string | null;
+  formats: ColumnType<string[], string[] | undefined, string[]>;
+  options: NullableJson<Record<string, unknown>>;
+  schema_version: number | null;
+  files: NullableJson<Record<string, ReportFile>>;
+  error: string | null;
+  attempts: Defaulted<number>;
+  max_attempts: Defaulted<number>;
+  next_attempt_at: NullableTimestamp;
+  lease_owner: string | null;
+  lease_until: NullableTimestamp;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+  schedule_id: string | null;
+  due_at: NullableTimestamp;
+  updated_at: NullableTimestamp;
+}
+
+export interface ReportSchedulesTable {
+  id: GeneratedUuid;
+  name: string;
+  report_type: string;
+  robot_ids: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
+  period: 'day' | 'week' | 'month';
+  cron: string;
+  timezone: Defaulted<string>;
+  formats: ColumnType<string[], string[] | undefined, string[]>;
+  enabled: Defaulted<boolean>;
+  missed: Defaulted<'run_once' | 'skip'>;
+  webhook_url: string | null;
+  webhook_secret: string | null;
+  next_due_at: NullableTimestamp;
+  last_due_at: NullableTimestamp;
+  last_report_id: number | null;
+  created_by: string | null;
+  created_at: GeneratedTimestamp;
+  updated_at: NullableTimestamp;
 }
 
 export interface SystemLogsTable {
@@ -302,6 +356,30 @@ export interface TelemetryRollupsTable {
   last_time: Timestamp;
 }
 
+/** The hourly rollup tier (see the migration): aggregates of the points, and of the hour's minute means. */
+export interface TelemetryRollupsHourlyTable extends TelemetryRollupsTable {
+  minutes: number;
+  min_mean: number;
+  max_mean: number;
+}
+
+export type RollupTier = 'minute' | 'hour';
+
+export interface TelemetryRollupProgressTable {
+  tier: RollupTier;
+  rolled_until: Timestamp;
+  updated_at: GeneratedTimestamp;
+}
+
+export interface TelemetryRollupMarksTable {
+  tier: RollupTier;
+  robot_id: string;
+  measurement: string;
+  bucket: Timestamp;
+  seq: ColumnType<string, never, never>;
+  marked_at: GeneratedTimestamp;
+}
+
 /** Raw points of the Postgres telemetry store, partitioned by day (see the migration). */
 export interface TelemetryPointsTable {
   robot_id: string;
@@ -402,6 +480,10 @@ export interface DB {
   refresh_tokens: RefreshTokensTable;
   audit_entries: AuditEntriesTable;
   telemetry_rollups: TelemetryRollupsTable;
+  telemetry_rollups_hourly: TelemetryRollupsHourlyTable;
+  telemetry_rollup_progress: TelemetryRollupProgressTable;
+  telemetry_rollup_marks: TelemetryRollupMarksTable;
+  report_schedules: ReportSchedulesTable;
   dead_letters: DeadLettersTable;
   telemetry_points: TelemetryPointsTable;
   alert_states: AlertStatesTable;

@@ -16,3 +16,31 @@ export {
 } from './postgres-telemetry.store';
 export { type PartitionMaintenance } from './telemetry-partitions';
 export { INFLUX, TELEMETRY_STORE, TelemetryModule } from './telemetry.module';
+export { type InfluxField, type MinuteRollup } from './rollups/influx-rollups';
+export {
+  MINUTE_RESOLUTION_MAX_MS,
+  planRead,
+  RollupReader,
+  type ReadPlan,
+  type Resolution,
+  type RollupCondition,
+  type RollupQuery,
+  type SeriesSummary,
+  type TimelineBucket,
+} from './rollups/rollup-reader';
+export {
+  RollupMaintainer,
+  type MinuteRollupSource,
+  type RollupMaintainerOptions,
+  type RollupRun,
+} from './rollups/rollup-maintainer';
+export {
+  bucketStart,
+  HOUR_MS,
+  LATE_GRACE_MS,
+  lateBuckets,
+  markRollups,
+  SETTLE_MS,
+  type RollupMark,
+  type RollupTier,
+} from './rollups/rollup-tiers';

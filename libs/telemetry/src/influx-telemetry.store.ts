@@ -1,6 +1,17 @@
 import { InvalidInputError, type FieldIssue } from '@fleet/contracts';
 import { InfluxError, type InfluxHttp, type InfluxSeries } from './influx-http';
+import { influxqlIdentifier, influxqlString } from './influxql';
 import { LineProtocolError, storedName, toLineProtocol } from './line-protocol';
+import {
+  minuteRollupStatement,
+  parseFieldKeys,
+  parseMinuteRollups,
+  type InfluxField,
+  type MinuteRollup,
+} from './rollups/influx-rollups';
+
+export { influxqlIdentifier, influxqlString } from './influxql';
+import { lateBuckets, type RollupMark } from './rollups/rollup-tiers';
 import {
   AGGREGATIONS,
   autoWindowMs,
@@ -26,8 +37,13 @@ export interface InfluxTelemetryOptions {
   batchChars?: number;
   /** `/write` requests in flight at once for this store. Default 2. */
   maxConcurrentWrites?: number;
-  /** The clock, for the retention check; tests pass their own. */
+  /** The clock, for the retention check and late points; tests pass their own. */
   now?: () => Date;
+  /**
+   * Told, once a write is stored, of the minutes it wrote to after they may have been rolled up, so they are rolled
+   * again (`markRollups`); a rejection fails the write, which is safe to repeat.
+   */
+  onLateMinutes?: (marks: RollupMark[]) => Promise<void>;
 }
 
 /** The retention policy {@link InfluxTelemetryStore.prepare} creates with the database. */
@@ -39,15 +55,6 @@ const DEFAULT_CONCURRENT_WRITES = 2;
 const ISSUES_IN_MESSAGE = 10;
 const KNOWN_MEASUREMENTS: ReadonlySet<string> = new Set(MEASUREMENTS);
 
-/** An InfluxQL identifier (database, measurement, tag or field key) in double quotes, escaped. */
-export function influxqlIdentifier(name: string): string {
-  return `"${storedName(name).replace(/["\\]/g, '\\$&')}"`;
-}
-
-/** An InfluxQL string literal in single quotes, escaped; compared with tag values as InfluxDB stores them. */
-export function influxqlString(value: string): string {
-  return `'${storedName(value).replace(/['\\]/g, '\\$&')}'`;
-}
 
 function timeLiteral(time: Date): string {
   return `${time.getTime()}ms`;
@@ -227,6 +234,7 @@ export class InfluxTelemetryStore implements TelemetryStore {
   private readonly batchChars: number;
   private readonly slots: Slots;
   private readonly now: () => Date;
+  private readonly onLateMinutes?: (marks: RollupMark[]) => Promise<void>;
   /** The default retention policy once {@link prepare} has read it (`ms` 0 keeps points forever). */
   private retentionPolicy?: { name: string; duration: string; ms: number };
 
@@ -241,6 +249,7 @@ export class InfluxTelemetryStore implements TelemetryStore {
     this.batchChars = options.batchChars ?? DEFAULT_BATCH_CHARS;
     this.slots = new Slots(options.maxConcurrentWrites ?? DEFAULT_CONCURRENT_WRITES);
     this.now = options.now ?? (() => new Date());
+    this.onLateMinutes = options.onLateMinutes;
     this.target = `${http.target} (database ${this.database})`;
   }
 
@@ -288,7 +297,11 @@ export class InfluxTelemetryStore implements TelemetryStore {
     );
     const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as Error] : []));
     const [first] = failures;
-    if (!first) return;
+    if (!first) {
+      const late = this.onLateMinutes && lateBuckets('minute', points, this.now().getTime());
+      if (late && late.length > 0) await this.onLateMinutes?.(late);
+      return;
+    }
     if (batches.length === 1) throw first;
     throw new InfluxError(
       `${failures.length} of ${batches.length} batches of ${points.length} points failed: ${first.message}`,
@@ -339,6 +352,33 @@ export class InfluxTelemetryStore implements TelemetryStore {
         if (robotId) seen.add(robotId);
       }
     return [...seen].sort();
+  }
+
+  /**
+   * The 1-minute aggregates of every numeric and boolean field over whole minutes `from`..`to` (epoch ms), from the
+   * raw points, for the rollup tiers; only of `measurements` and `robotIds` when given.
+   */
+  async rollMinutes(
+    from: number,
+    to: number,
+    only: { measurements?: readonly Measurement[]; robotIds?: readonly string[] } = {},
+  ): Promise<MinuteRollup[]> {
+    const measurements = only.measurements ?? MEASUREMENTS;
+    const [keys] = await this.http.query(
+      `SHOW FIELD KEYS FROM ${measurements.map((m) => influxqlIdentifier(m)).join(', ')}`,
+      { database: this.database },
+    );
+    const fieldsOf = new Map<string, InfluxField[]>();
+    for (const series of keys?.series ?? []) fieldsOf.set(series.name, parseFieldKeys({ series: [series] }));
+    const rollups: MinuteRollup[] = [];
+    for (const measurement of measurements) {
+      const fields = fieldsOf.get(storedName(measurement)) ?? [];
+      const statement = minuteRollupStatement(measurement, fields, from, to, only.robotIds);
+      if (!statement) continue;
+      const results = await this.http.query(statement, { database: this.database });
+      rollups.push(...parseMinuteRollups(measurement, fields, results));
+    }
+    return rollups;
   }
 
   /** Line protocol in request-sized batches; throws for points that cannot be stored, before anything is sent. */

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { InvalidInputError, type FieldIssue } from '@fleet/contracts';
 import type { DB } from '@fleet/database';
-import { MINUTE_MS, seriesKey, unstorable } from './postgres-telemetry.points';
+import { rollupNumberSql, MINUTE_MS, seriesKey, unstorable } from './postgres-telemetry.points';
 import {
   AGGREGATIONS,
   autoWindowMs,
@@ -123,8 +123,8 @@ function rawPartials(query: HistoryQuery, range: TimeRange, everyMs: number): Ra
       (array_agg(f.v ORDER BY p.time DESC))[1] AS last, max(p.time) AS last_time
     FROM telemetry_points p
     CROSS JOIN LATERAL (
-      SELECT name, (p.fields -> name)::float8 AS v FROM unnest(${[...query.fields]}::text[]) AS name
-      WHERE jsonb_typeof(p.fields -> name) = 'number'
+      SELECT name, ${rollupNumberSql('p.fields -> name')} AS v FROM unnest(${[...query.fields]}::text[]) AS name
+      WHERE jsonb_typeof(p.fields -> name) IN ('number', 'boolean')
     ) AS f
     WHERE p.robot_id = ${query.robotId} AND p.measurement = ${query.measurement}
       AND p.time >= ${new Date(range.from)} AND p.time < ${new Date(range.to)} ${tagFilter('p.series', query.tags)}

@@ -1,3 +1,4 @@
+import { sql, type RawBuilder } from 'kysely';
 import { InvalidInputError, type FieldIssue } from '@fleet/contracts';
 import { MEASUREMENTS, type FieldValue, type Measurement, type TelemetryPoint } from './telemetry-store';
 
@@ -141,6 +142,23 @@ export function preparePoints(points: readonly TelemetryPoint[], keepFrom: numbe
   return [...rows.values()];
 }
 
+/**
+ * The number a field contributes to rollups: a number as it is, a boolean as 1 (true) or 0 (false), so a rollup's
+ * mean is the share of the time it was true (a battery charging, torque enabled). Text has none.
+ */
+export function rollupValue(value: FieldValue): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  return undefined;
+}
+
+/** {@link rollupValue} in SQL, for the JSONB value `expression` (a number or a boolean). */
+export function rollupNumberSql(expression: string): RawBuilder<number> {
+  return sql.raw(
+    `(CASE jsonb_typeof(${expression}) WHEN 'boolean' THEN (${expression})::boolean::int::float8 ELSE (${expression})::float8 END)`,
+  );
+}
+
 /** One minute (epoch ms of its start) of one series. */
 export interface SeriesMinute {
   robotId: string;
@@ -151,7 +169,7 @@ export interface SeriesMinute {
 
 /**
  * The series' minutes a batch touches, which of them each point falls in (`minuteOf[i]` indexes `minutes`), and
- * the 1-minute aggregate of every numeric field per minute, as rows
+ * the 1-minute aggregate of every numeric and boolean field per minute ({@link rollupValue}), as rows
  * `[minute index, robot, measurement, series, field, minute, count, sum, min, max, last, last time]`.
  */
 export function minuteAggregates(rows: readonly PointRow[]): {
@@ -175,8 +193,9 @@ export function minuteAggregates(rows: readonly PointRow[]): {
       index.set(key, k);
     }
     minuteOf.push(k);
-    for (const [field, value] of Object.entries(row.fields)) {
-      if (typeof value !== 'number') continue;
+    for (const [field, raw] of Object.entries(row.fields)) {
+      const value = rollupValue(raw);
+      if (value === undefined) continue;
       const aggregate = byField.get(`${k}\0${field}`);
       if (!aggregate) {
         byField.set(`${k}\0${field}`, [

@@ -1,7 +1,14 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '@fleet/database';
 import { readHistory, tagFilter } from './postgres-telemetry.history';
-import { minuteAggregates, parseSeriesKey, preparePoints, type PointRow } from './postgres-telemetry.points';
+import {
+  rollupNumberSql,
+  minuteAggregates,
+  parseSeriesKey,
+  preparePoints,
+  type PointRow,
+} from './postgres-telemetry.points';
+import { lateBuckets, markRollups } from './rollups/rollup-tiers';
 import { dayStart, rawRetentionStart, TelemetryPartitions, type PartitionMaintenance } from './telemetry-partitions';
 import type {
   FieldValue,
@@ -246,6 +253,8 @@ export class PostgresTelemetryStore implements TelemetryStore {
           await this.recomputeRollups(trx, JSON.stringify(rewritten));
         }
       }
+      // Hours the hourly tier may have rolled already are rolled again (see rollup-tiers.ts).
+      await markRollups(trx, lateBuckets('hour', rows, this.now().getTime()));
     });
   }
 
@@ -265,7 +274,8 @@ export class PostgresTelemetryStore implements TelemetryStore {
       JOIN telemetry_points p ON p.robot_id = d."robotId" AND p.measurement = d.measurement
         AND p.series = d.series AND p.time >= d.minute AND p.time < d.minute + interval '1 minute'
       CROSS JOIN LATERAL (
-        SELECT key, value::float8 AS v FROM jsonb_each(p.fields) WHERE jsonb_typeof(value) = 'number'
+        SELECT key, ${rollupNumberSql('value')} AS v FROM jsonb_each(p.fields)
+        WHERE jsonb_typeof(value) IN ('number', 'boolean')
       ) AS f
       GROUP BY d."robotId", d.measurement, d.series, f.key, d.minute`.execute(trx);
   }

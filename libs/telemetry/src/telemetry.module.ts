@@ -3,10 +3,13 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
 import { DATABASE, DatabaseModule, type DB } from '@fleet/database';
-import { HealthRegistry, LOGGER, RESOURCES, type Resources } from '@fleet/platform';
+import { CLOCK, HealthRegistry, LOGGER, RESOURCES, type Clock, type Resources } from '@fleet/platform';
 import { InfluxHttp } from './influx-http';
 import { InfluxTelemetryStore } from './influx-telemetry.store';
 import { PostgresTelemetryStore } from './postgres-telemetry.store';
+import { RollupMaintainer } from './rollups/rollup-maintainer';
+import { RollupReader } from './rollups/rollup-reader';
+import { markRollups } from './rollups/rollup-tiers';
 import type { TelemetryStore } from './telemetry-store';
 
 /** Injection token for the {@link InfluxHttp} client, or null when telemetry lives in Postgres. */
@@ -17,9 +20,16 @@ export const TELEMETRY_STORE = Symbol('TELEMETRY_STORE');
 const PREPARE_RETRY_MS = 5_000;
 const MAINTAIN_EVERY_MS = 60 * 60 * 1000;
 
-function createStore(config: FleetConfig, influx: InfluxHttp | null, db: Kysely<DB>): TelemetryStore {
-  if (influx) return new InfluxTelemetryStore(influx, config.telemetry.influx);
-  return new PostgresTelemetryStore(db, { rawRetentionDays: config.telemetry.rawRetentionDays });
+function createStore(config: FleetConfig, influx: InfluxHttp | null, db: Kysely<DB>, clock: Clock): TelemetryStore {
+  const now = () => clock.now();
+  if (influx) {
+    return new InfluxTelemetryStore(influx, {
+      ...config.telemetry.influx,
+      now,
+      onLateMinutes: (marks) => markRollups(db, marks),
+    });
+  }
+  return new PostgresTelemetryStore(db, { rawRetentionDays: config.telemetry.rawRetentionDays, now });
 }
 
 /**
@@ -99,9 +109,19 @@ class TelemetryLifecycle implements OnApplicationBootstrap {
       },
       inject: [FLEET_CONFIG],
     },
-    { provide: TELEMETRY_STORE, useFactory: createStore, inject: [FLEET_CONFIG, INFLUX, DATABASE] },
+    { provide: TELEMETRY_STORE, useFactory: createStore, inject: [FLEET_CONFIG, INFLUX, DATABASE, CLOCK] },
+    {
+      provide: RollupMaintainer,
+      useFactory: (store: TelemetryStore, db: Kysely<DB>, clock: Clock) =>
+        new RollupMaintainer(db, {
+          minutes: store instanceof InfluxTelemetryStore ? store : null,
+          now: () => clock.now(),
+        }),
+      inject: [TELEMETRY_STORE, DATABASE, CLOCK],
+    },
+    { provide: RollupReader, useFactory: (db: Kysely<DB>) => new RollupReader(db), inject: [DATABASE] },
     TelemetryLifecycle,
   ],
-  exports: [INFLUX, TELEMETRY_STORE],
+  exports: [INFLUX, TELEMETRY_STORE, RollupMaintainer, RollupReader],
 })
 export class TelemetryModule {}

@@ -10,6 +10,8 @@ import * as deadLetters from './20261122020100-dead-letters';
 import * as alerting from './20261122030000-alerting';
 import * as jobsTracking from './20261201010000-jobs-tracking';
 import * as commandDelivery from './20261202010000-command-delivery';
+import * as rollupTiers from './20261207010000-rollup-tiers';
+import * as reports from './20261207020000-reports';
 
 /**
  * Every migration, by name. Names start with a UTC timestamp so they sort in the order they must run.
@@ -27,4 +29,6 @@ export const migrations: Record<string, Migration> = {
   '20261122030000-alerting': alerting,
   '20261201010000-jobs-tracking': jobsTracking,
   '20261202010000-command-delivery': commandDelivery,
+  '20261207010000-rollup-tiers': rollupTiers,
+  '20261207020000-reports': reports,
 };
