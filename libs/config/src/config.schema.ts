@@ -112,6 +112,30 @@ export const envSchema = z.object({
   ),
   WS_MAX_UPDATES_PER_S: int(5, 1, 1_000),
   WS_MAX_BUFFER_KB: int(1_024, 16, 1_048_576),
+
+  REPORTS_DIR: optionalStr(),
+  REPORTS_FILE_RETENTION_DAYS: int(90, 1, 36_500),
+  REPORTS_TIMEZONE: str('UTC').superRefine((zone, ctx) => {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected an IANA time zone such as UTC or Europe/Paris, got '${zone}'`,
+      });
+    }
+  }),
+  REPORTS_CONCURRENCY: int(1, 1, 16),
+  REPORTS_MAX_ATTEMPTS: int(3, 1, 20),
+  REPORTS_RETRY_BASE_S: int(30, 1, 3_600),
+  REPORTS_LEASE_S: int(120, 5, 3_600),
+  REPORTS_CHECK_INTERVAL_MS: int(1_000, 50, 60_000),
+  REPORTS_ROLLUP_INTERVAL_MS: int(10_000, 100, 600_000),
+  REPORTS_GENERATE_WAIT_S: int(60, 1, 600),
+  REPORTS_AI_URL: url(['http', 'https']),
+  REPORTS_AI_MODEL: str(''),
+  REPORTS_AI_API_KEY: optionalStr(),
+  REPORTS_AI_TIMEOUT_MS: int(60_000, 1_000, 600_000),
 });
 
 export type Env = z.output<typeof envSchema>;
@@ -258,6 +282,34 @@ export function toConfig(env: Env) {
       wsMaxUpdatesPerS: env.WS_MAX_UPDATES_PER_S,
       /** A WebSocket client that falls this far behind is dropped rather than buffered without bound. */
       wsMaxBufferBytes: env.WS_MAX_BUFFER_KB * 1024,
+    },
+    reports: {
+      /** Where report files (PDF, CSV) are kept; they are made again from the stored report when missing. */
+      dir: resolve(env.REPORTS_DIR ?? resolve(env.FLEET_DATA_DIR, 'reports')),
+      /** Files of reports older than this are removed (the reports themselves stay). */
+      fileRetentionMs: env.REPORTS_FILE_RETENTION_DAYS * 86_400_000,
+      /** The zone reports are shown in, and schedules count days in, unless they name their own. */
+      timezone: env.REPORTS_TIMEZONE,
+      /** Reports one replica makes at once. */
+      concurrency: env.REPORTS_CONCURRENCY,
+      /** Attempts per report before it is failed; pauses between them double from `retryBaseMs`. */
+      maxAttempts: env.REPORTS_MAX_ATTEMPTS,
+      retryBaseMs: env.REPORTS_RETRY_BASE_S * 1000,
+      /** A replica holds a report this long without renewing before another may take it up. */
+      leaseMs: env.REPORTS_LEASE_S * 1000,
+      /** How often queued reports and due schedules are looked for (a new report is taken up at once). */
+      checkIntervalMs: env.REPORTS_CHECK_INTERVAL_MS,
+      /** How often the rollup tiers are brought up to date. */
+      rollupIntervalMs: env.REPORTS_ROLLUP_INTERVAL_MS,
+      /** How long TonyPi's `POST /reports/generate` waits for the report before answering with it as it stands. */
+      generateWaitMs: env.REPORTS_GENERATE_WAIT_S * 1000,
+      /** The optional language-model summary: an OpenAI-compatible chat API. Unset: no summaries. */
+      ai: {
+        url: env.REPORTS_AI_URL,
+        model: env.REPORTS_AI_MODEL,
+        apiKey: env.REPORTS_AI_API_KEY,
+        timeoutMs: env.REPORTS_AI_TIMEOUT_MS,
+      },
     },
   };
 }

@@ -18,3 +18,6 @@ export * from './api/tonypi-records.schema';
 export * from './api/mission-api.schema';
 export * from './api/job-api.schema';
 export * from './api/command-api.schema';
+export * from './api/report-document.schema';
+export * from './api/report-api.schema';
+export * from './api/tonypi-reports.schema';

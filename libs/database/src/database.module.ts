@@ -24,6 +24,9 @@ import { RefreshTokenRepository } from './repositories/refresh-token.repository'
 import { CommandRepository } from './repositories/command.repository';
 import { JobRepository } from './repositories/job.repository';
 import { MissionRepository } from './repositories/mission.repository';
+import { ReportDataRepository } from './repositories/report-data.repository';
+import { ReportScheduleRepository } from './repositories/report-schedule.repository';
+import { ReportRepository } from './repositories/report.repository';
 
 async function openDatabase(
   config: FleetConfig,
@@ -100,6 +103,9 @@ const repositories = [
   JobRepository,
   MissionRepository,
   CommandRepository,
+  ReportRepository,
+  ReportScheduleRepository,
+  ReportDataRepository,
 ];
 
 /**

@@ -29,7 +29,15 @@ export {
   toAlertSnapshot,
   type AlertRow,
 } from './repositories/alert-outbox';
-export type { AlertEventType, AlertSeverity, AlertStateName, JobStatus } from './db.types';
+export type {
+  AlertEventType,
+  AlertSeverity,
+  AlertStateName,
+  JobStatus,
+  ReportFile,
+  ReportStatus,
+  RollupTier,
+} from './db.types';
 export { AlertWebhookRepository, type AlertWebhook } from './repositories/alert-webhook.repository';
 export {
   AlertNotificationRepository,
@@ -103,3 +111,24 @@ export {
   type Waypoint,
   type WaypointChanges,
 } from './repositories/mission.repository';
+export {
+  ReportDataRepository,
+  type ConnectionEventRow,
+  type JobGroupStats,
+  type ReportScope,
+} from './repositories/report-data.repository';
+export {
+  REPORT_COLUMNS,
+  ReportRepository,
+  type NewReport,
+  type ReportListFilter,
+  type ReportRecord,
+  type ReportResult,
+  type ReportRow,
+} from './repositories/report.repository';
+export {
+  ReportScheduleRepository,
+  type DueDecision,
+  type ReportSchedule,
+  type ScheduleFields,
+} from './repositories/report-schedule.repository';

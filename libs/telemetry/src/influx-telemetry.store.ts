@@ -55,7 +55,6 @@ const DEFAULT_CONCURRENT_WRITES = 2;
 const ISSUES_IN_MESSAGE = 10;
 const KNOWN_MEASUREMENTS: ReadonlySet<string> = new Set(MEASUREMENTS);
 
-
 function timeLiteral(time: Date): string {
   return `${time.getTime()}ms`;
 }

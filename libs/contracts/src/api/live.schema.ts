@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { robotIdSchema } from '../robot.schema';
 
-/** What a live client can follow: robot telemetry, robot status, alert changes, jobs and commands. */
-export const LIVE_CHANNELS = ['telemetry', 'status', 'alerts', 'jobs', 'commands'] as const;
+/** What a live client can follow: robot telemetry, robot status, alert changes, jobs, commands and reports. */
+export const LIVE_CHANNELS = ['telemetry', 'status', 'alerts', 'jobs', 'commands', 'reports'] as const;
 export const liveChannelSchema = z.enum(LIVE_CHANNELS);
 export type LiveChannel = z.infer<typeof liveChannelSchema>;
 
@@ -37,7 +37,7 @@ const channelsSchema = z
 export const liveAuthMessageSchema = z.object({ type: z.literal('auth'), token: z.string().min(1).max(8_192) });
 
 /**
- * Starts (or, with `unsubscribe`, stops) updates of `channels` (all five when omitted) for `robots`, or for every
+ * Starts (or, with `unsubscribe`, stops) updates of `channels` (all of them when omitted) for `robots`, or for every
  * robot and for what belongs to none (fleet-wide alerts) with `"*"`.
  *
  * @example
@@ -63,7 +63,8 @@ export type LiveClientMessage = z.infer<typeof liveClientMessageSchema>;
 /**
  * One change pushed to a subscribed client: on `telemetry` and `status` the robot message as ingest accepted it
  * (`kind` is its topic kind, `data` its payload), on `alerts` the alert event (`kind` is `opened`, `escalated`,
- * `acknowledged` or `resolved`), on `jobs` and `commands` the record event. `time` is when it happened.
+ * `acknowledged` or `resolved`), on `jobs`, `commands` and `reports` the record event (a report's `kind` is
+ * `queued`, `running`, `done`, `failed` or `deleted`; a fleet report has no robot). `time` is when it happened.
  */
 export const liveUpdateMessageSchema = z.object({
   type: z.literal('update'),

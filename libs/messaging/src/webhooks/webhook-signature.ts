@@ -8,7 +8,8 @@ export const WEBHOOK_TOLERANCE_S = 300;
 
 /** What one delivery is made of: its body is signed as sent, byte for byte. */
 export interface DeliveryToSign {
-  event: AlertEventType;
+  /** An alert event (`opened`, ...) or a report event (`report.done`, `report.failed`). */
+  event: AlertEventType | 'report.done' | 'report.failed';
   /** Unique per delivery (the queue row's id); a retry repeats it, so receivers deduplicate with it. */
   deliveryId: string;
   /** When this attempt is sent, in unix seconds; a retry is signed again with its own time. */

@@ -111,10 +111,17 @@ function rangesFilter(column: string, ranges: readonly TimeRange[]): RawBuilder<
   return sql` AND (${sql.join(parts, sql` OR `)})`;
 }
 
+/**
+ * The series' keys in the byte order of collation "C": grouping and sorting hundreds of thousands of rows by them
+ * takes half the time it takes in a language's collation, and the order is only ever used for grouping.
+ */
+const KEYS = (t: string) =>
+  sql.raw(`${t}.robot_id COLLATE "C" AS robot_id, ${t}.series COLLATE "C" AS series, ${t}.field COLLATE "C" AS field`);
+
 /** Minute rows of the query in `ranges`, with the columns every unit has. */
 function minuteRows(q: RollupQuery, ranges: readonly TimeRange[]): RawBuilder<unknown> {
   return sql`
-    SELECT r.robot_id, r.series, r.field, r.bucket, r.count::float8 AS count, r.sum, r.min, r.max, r.last,
+    SELECT ${KEYS('r')}, r.bucket, r.count::float8 AS count, r.sum, r.min, r.max, r.last,
       r.last_time, 1 AS minutes, r.sum / r.count AS min_mean, r.sum / r.count AS max_mean
     FROM telemetry_rollups r
     WHERE r.measurement = ${q.measurement} AND r.field = ANY(${[...q.fields]}::text[])
@@ -124,7 +131,7 @@ function minuteRows(q: RollupQuery, ranges: readonly TimeRange[]): RawBuilder<un
 /** Hourly rows of the query in `range`. */
 function hourRows(q: RollupQuery, range: TimeRange): RawBuilder<unknown> {
   return sql`
-    SELECT h.robot_id, h.series, h.field, h.bucket, h.count::float8 AS count, h.sum, h.min, h.max, h.last,
+    SELECT ${KEYS('h')}, h.bucket, h.count::float8 AS count, h.sum, h.min, h.max, h.last,
       h.last_time, h.minutes, h.min_mean, h.max_mean
     FROM telemetry_rollups_hourly h
     WHERE h.measurement = ${q.measurement} AND h.field = ANY(${[...q.fields]}::text[])
@@ -195,7 +202,9 @@ export class RollupReader {
     conditions: readonly RollupCondition[] = [],
   ): Promise<SeriesSummary[]> {
     if (q.fields.length === 0 || (plan.minutes.length === 0 && !plan.hours)) return [];
-    const { rows } = await sql<{
+    // The summaries and the time past thresholds are read side by side, on two connections.
+    const pastRead = conditions.length > 0 ? this.conditionMinutes(q, plan, conditions) : Promise.resolve(new Map());
+    const rowsRead = this.read<{
       robot_id: string;
       series: string;
       field: string;
@@ -212,8 +221,13 @@ export class RollupReader {
         percentile_cont(0.95) WITHIN GROUP (ORDER BY u.sum / u.count) AS p95
       FROM (${units(q, plan)}) AS u
       GROUP BY 1, 2, 3
-      ORDER BY 1, 2, 3`.execute(this.db);
-    const past = conditions.length > 0 ? await this.conditionMinutes(q, plan, conditions) : new Map();
+      ORDER BY 1, 2, 3`;
+    const [rows, past] = await Promise.all([rowsRead, pastRead]);
+    const keysOf = new Map<string, string[]>();
+    for (const c of conditions) {
+      const key = `${c.robotId}\0${c.field}`;
+      keysOf.set(key, [...(keysOf.get(key) ?? []), c.key]);
+    }
     return rows.map((r) => ({
       robotId: r.robot_id,
       series: r.series,
@@ -227,9 +241,10 @@ export class RollupReader {
       p95: r.p95,
       minutes: r.minutes,
       conditions: Object.fromEntries(
-        conditions
-          .filter((c) => c.robotId === r.robot_id && c.field === r.field)
-          .map((c) => [c.key, past.get(`${r.robot_id}\0${r.series}\0${r.field}\0${c.key}`) ?? 0]),
+        (keysOf.get(`${r.robot_id}\0${r.field}`) ?? []).map((key) => [
+          key,
+          past.get(`${r.robot_id}\0${r.series}\0${r.field}\0${key}`) ?? 0,
+        ]),
       ),
     }));
   }
@@ -245,34 +260,14 @@ export class RollupReader {
       plan.resolution === 'minute' || !plan.hours
         ? minuteRows(q, plan.minutes)
         : sql`${minuteRows(q, plan.minutes)} UNION ALL ${hourRows(q, plan.hours)}`;
-    const { rows } = await sql<{
-      robot_id: string;
-      series: string;
-      field: string;
-      slot: number;
-      count: number;
-      total: number;
-      low: number;
-      high: number;
-      minutes: number;
-    }>`
-      SELECT u.robot_id, u.series, u.field, floor(extract(epoch FROM u.bucket) * 1000 / ${width}::bigint)::float8 AS slot,
-        sum(u.count) AS count, sum(u.sum) AS total, min(u.min) AS low, max(u.max) AS high,
+    return this.read<TimelineBucket>`
+      SELECT u.robot_id AS "robotId", u.series, u.field,
+        floor(extract(epoch FROM u.bucket) * 1000 / ${width}::bigint)::float8 * ${width}::float8 AS time,
+        sum(u.count) AS count, sum(u.sum) / sum(u.count) AS mean, min(u.min) AS min, max(u.max) AS max,
         sum(u.minutes)::int AS minutes
       FROM (${source}) AS u
       GROUP BY 1, 2, 3, 4
-      ORDER BY 4, 1, 2, 3`.execute(this.db);
-    return rows.map((r) => ({
-      robotId: r.robot_id,
-      series: r.series,
-      field: r.field,
-      time: r.slot * width,
-      count: r.count,
-      mean: r.total / r.count,
-      min: r.low,
-      max: r.high,
-      minutes: r.minutes,
-    }));
+      ORDER BY 4, 1, 2, 3`;
   }
 
   /** Minutes whose mean met each condition, by robot, series, field and condition key. */
@@ -285,36 +280,52 @@ export class RollupReader {
     const meets = (mean: RawBuilder<unknown>, op: RawBuilder<unknown>, v: RawBuilder<unknown>) =>
       sql`((${op} = 'above' AND ${mean} > ${v}) OR (${op} = 'below' AND ${mean} < ${v}))`;
     const fromMinutes = sql`
-      SELECT r.robot_id, r.series, r.field, c.key, count(*)::int AS n
+      SELECT ${KEYS('r')}, c.key, count(*)::int AS n
       FROM telemetry_rollups r JOIN ${c} AS c ON c.robot_id = r.robot_id AND c.field = r.field
       WHERE r.measurement = ${q.measurement} ${rangesFilter('r.bucket', plan.minutes)} ${tagFilter('r.series', q.tags)}
         AND ${meets(sql`r.sum / r.count`, sql`c.op`, sql`c.v`)}
       GROUP BY 1, 2, 3, 4`;
-    const parts = [fromMinutes];
+    let statement = sql`SELECT * FROM (${fromMinutes}) AS m`;
     if (plan.hours) {
-      const hours = sql`
-        SELECT h.robot_id, h.series, h.field, h.bucket, h.minutes, h.min_mean, h.max_mean, c.key, c.op, c.v
-        FROM telemetry_rollups_hourly h JOIN ${c} AS c ON c.robot_id = h.robot_id AND c.field = h.field
-        WHERE h.measurement = ${q.measurement} AND h.bucket >= ${at(plan.hours.from)} AND h.bucket < ${at(plan.hours.to)}
-          ${tagFilter('h.series', q.tags)}`;
-      parts.push(sql`
-        SELECT robot_id, series, field, key, sum(minutes)::int AS n FROM (${hours}) AS w
+      // Each hour of a series is read once: wholly past counts whole, straddling is counted minute by minute.
+      statement = sql`
+        WITH hrs AS MATERIALIZED (
+          SELECT ${KEYS('h')}, h.bucket, h.minutes, h.min_mean, h.max_mean, c.key, c.op, c.v
+          FROM telemetry_rollups_hourly h JOIN ${c} AS c ON c.robot_id = h.robot_id AND c.field = h.field
+          WHERE h.measurement = ${q.measurement} AND h.bucket >= ${at(plan.hours.from)}
+            AND h.bucket < ${at(plan.hours.to)} ${tagFilter('h.series', q.tags)}
+            AND NOT ((c.op = 'above' AND h.max_mean <= c.v) OR (c.op = 'below' AND h.min_mean >= c.v))
+        )
+        SELECT robot_id, series, field, key, sum(minutes)::int AS n FROM hrs
         WHERE (op = 'above' AND min_mean > v) OR (op = 'below' AND max_mean < v)
-        GROUP BY 1, 2, 3, 4`);
-      parts.push(sql`
+        GROUP BY 1, 2, 3, 4
+        UNION ALL
         SELECT s.robot_id, s.series, s.field, s.key, count(*)::int AS n
-        FROM (${hours}) AS s
+        FROM hrs s
         JOIN telemetry_rollups r ON r.robot_id = s.robot_id AND r.measurement = ${q.measurement}
           AND r.field = s.field AND r.series = s.series
           AND r.bucket >= s.bucket AND r.bucket < s.bucket + interval '1 hour'
-        WHERE NOT ((s.op = 'above' AND (s.min_mean > s.v OR s.max_mean <= s.v))
-            OR (s.op = 'below' AND (s.max_mean < s.v OR s.min_mean >= s.v)))
+        WHERE NOT ((s.op = 'above' AND s.min_mean > s.v) OR (s.op = 'below' AND s.max_mean < s.v))
           AND ${meets(sql`r.sum / r.count`, sql`s.op`, sql`s.v`)}
-        GROUP BY 1, 2, 3, 4`);
+        GROUP BY 1, 2, 3, 4
+        UNION ALL
+        ${fromMinutes}`;
     }
-    const { rows } = await sql<{ robot_id: string; series: string; field: string; key: string; n: number }>`
-      SELECT robot_id, series, field, key, sum(n)::int AS n FROM (${sql.join(parts, sql` UNION ALL `)}) AS x
-      GROUP BY 1, 2, 3, 4`.execute(this.db);
+    const rows = await this.read<{ robot_id: string; series: string; field: string; key: string; n: number }>`
+      SELECT robot_id, series, field, key, sum(n)::int AS n FROM (${statement}) AS x
+      GROUP BY 1, 2, 3, 4`;
     return new Map(rows.map((r) => [`${r.robot_id}\0${r.series}\0${r.field}\0${r.key}`, r.n]));
+  }
+
+  /**
+   * Runs one read with room to sort in memory (PostgreSQL's default of 4 MB sends a month of a fleet's hours to
+   * disk), in a transaction of its own so the setting ends with it.
+   */
+  private read<T>(strings: TemplateStringsArray, ...values: unknown[]): Promise<T[]> {
+    const query = sql<T>(strings, ...values);
+    return this.db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL work_mem = '64MB'`.execute(trx);
+      return (await query.execute(trx)).rows;
+    });
   }
 }

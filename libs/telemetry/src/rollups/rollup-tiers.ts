@@ -66,12 +66,15 @@ export function lateBuckets(
 }
 
 /**
- * Records marks (a mark already there gets a new `seq`, so a roll under way does not clear it). Rows are written in
+ * Records marks, once per bucket (a mark already there gets a new `seq`, so a roll under way does not clear it). Rows
+ * are written in
  * key order, so two writers marking the same buckets never deadlock.
  */
 export async function markRollups(db: Kysely<DB>, marks: readonly RollupMark[]): Promise<void> {
   if (marks.length === 0) return;
-  const rows = [...marks].sort(
+  // One row per bucket: a statement may not update the same row twice.
+  const unique = new Map(marks.map((m) => [`${m.tier}\0${m.robotId}\0${m.measurement}\0${m.bucket}`, m]));
+  const rows = [...unique.values()].sort(
     (a, b) =>
       a.tier.localeCompare(b.tier) ||
       (a.robotId < b.robotId ? -1 : a.robotId > b.robotId ? 1 : 0) ||
