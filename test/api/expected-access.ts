@@ -27,6 +27,16 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
 
   'GET /api/v1/audit': 'admin',
 
+  'GET /api/v1/reports': 'viewer',
+  'POST /api/v1/reports': 'operator',
+  'GET /api/v1/reports/:report': 'viewer',
+  'DELETE /api/v1/reports/:report': 'admin',
+  'GET /api/v1/report-schedules': 'operator',
+  'POST /api/v1/report-schedules': 'admin',
+  'GET /api/v1/report-schedules/:scheduleId': 'operator',
+  'PATCH /api/v1/report-schedules/:scheduleId': 'admin',
+  'DELETE /api/v1/report-schedules/:scheduleId': 'admin',
+
   'POST /api/v1/commands': 'operator',
   'GET /api/v1/commands': 'viewer',
   'GET /api/v1/commands/:commandId': 'viewer',
@@ -162,9 +172,8 @@ export const EXPECTED_ACCESS: Record<string, AccessRule> = {
   'POST /tonypi/api/v1/reports': 'operator',
   'POST /tonypi/api/v1/reports/generate': 'operator',
   'GET /tonypi/api/v1/reports/ai-status': 'viewer',
-  'GET /tonypi/api/v1/reports/export/csv': 'viewer',
-  'GET /tonypi/api/v1/reports/export/json': 'viewer',
+  'GET /tonypi/api/v1/reports/export/:format': 'viewer',
   'GET /tonypi/api/v1/reports/:report_id': 'viewer',
-  'DELETE /tonypi/api/v1/reports/:report_id': 'operator',
+  'DELETE /tonypi/api/v1/reports/:report_id': 'admin',
   'GET /tonypi/api/v1/reports/:report_id/pdf': 'viewer',
 };

@@ -51,6 +51,8 @@ export async function startApi(factory: DatabaseFactory, env: Record<string, str
     FLEET_DATA_DIR: dataDir.path,
     FLEET_ADMIN_PASSWORD: ADMIN_PASSWORD,
     JWT_SECRET: 'a-test-secret-that-is-long-enough-for-hs256',
+    // No reports service runs beside the API here: TonyPi's generate route answers the queued report soon.
+    REPORTS_GENERATE_WAIT_S: '1',
     ...env,
   });
   const db: Kysely<DB> = app.app.get(DATABASE);

@@ -10,6 +10,7 @@ import { JobsApiModule } from './jobs/jobs-api.module';
 import { LiveModule } from './live/live.module';
 import { LogsModule } from './logs/logs.module';
 import { MissionsModule } from './missions/missions.module';
+import { ReportsApiModule } from './reporting/reports.module';
 import { RobotsModule } from './robots/robots.module';
 import { TonyPiCompatModule } from './tonypi-compat/tonypi-compat.module';
 import { TonyPiCompatRecordsModule } from './tonypi-compat/records/records.module';
@@ -31,6 +32,7 @@ import { TonyPiCompatRecordsModule } from './tonypi-compat/records/records.modul
     CommandsModule,
     LiveModule,
     MissionsModule,
+    ReportsApiModule,
     TonyPiCompatModule,
     TonyPiCompatRecordsModule,
   ],

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { ConfigError, loadConfig, type FleetConfig } from '@fleet/config';
 import { connectDatabase, SchemaMigrator, type DatabaseConnection } from '@fleet/database';
 import { registerDocsCommand } from './docs.command';
+import { registerReportsCommand } from './reports.command';
 import { registerRobotsCommand } from './robots.command';
 import { registerSimulateCommand } from './simulate.command';
 import { registerUsersCommand } from './users.command';
@@ -58,6 +59,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   registerSimulateCommand(program, { io, ran: () => (ran = true) });
   registerWebhooksCommand(program, { io, ran: () => (ran = true), withDatabase });
   registerUsersCommand(program, { io, ran: () => (ran = true), withDatabase });
+  registerReportsCommand(program, { io, ran: () => (ran = true), withDatabase });
   registerDocsCommand(program, io, () => (ran = true));
 
   try {

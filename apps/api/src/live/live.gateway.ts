@@ -11,7 +11,7 @@
  *    at `expires_at`. At most 100 connections may be waiting to sign in at once: beyond that, the upgrade is refused
  *    with 503 until some sign in or go.
  * 2. Subscribe: `{"type":"subscribe","robots":["tonypi_01"] | "*","channels":["telemetry","status","alerts","jobs",
- *    "commands"]}` (channels default to all five). The server answers `{"type":"subscribed","robots","channels"}`.
+ *    "commands", "reports"]}` (channels default to all of them). The server answers `{"type":"subscribed","robots","channels"}`.
  *    `{"type":"unsubscribe",...}` takes away what it names and is answered with `unsubscribed` (an update held back
  *    by the rate limit for what it takes away is dropped); unsubscribing `"*"` ends a channel. `"*"` also brings
  *    what belongs to no robot (e.g. an alert that telemetry stopped coming in).

@@ -3,6 +3,7 @@ import {
   alertEventSchema,
   COMMAND_STREAM,
   JOB_STREAM,
+  REPORT_STREAM,
   liveRecordEventSchema,
   TELEMETRY_STREAM,
   telemetryEventSchema,
@@ -43,7 +44,7 @@ export class LiveUpdate {
 }
 
 /** The event streams the live feed reads. */
-export const LIVE_STREAMS = [TELEMETRY_STREAM, ALERT_STREAM, JOB_STREAM, COMMAND_STREAM] as const;
+export const LIVE_STREAMS = [TELEMETRY_STREAM, ALERT_STREAM, JOB_STREAM, COMMAND_STREAM, REPORT_STREAM] as const;
 export type LiveStream = (typeof LIVE_STREAMS)[number];
 
 /**
@@ -54,7 +55,7 @@ export type LiveStream = (typeof LIVE_STREAMS)[number];
  *   battery readings never hides the servo reading that came with it.
  * - `alerts`: every alert event is sent. Alerts change rarely (pending periods, hysteresis), and each change is one
  *   someone may have to act on: an acknowledgement must not be replaced by the escalation after it.
- * - `jobs`, `commands`: updates about the same job or command replace one another.
+ * - `jobs`, `commands`, `reports`: updates about the same job, command or report replace one another.
  */
 export function toLiveUpdate(stream: LiveStream, event: unknown): LiveUpdate | undefined {
   switch (stream) {
@@ -73,7 +74,8 @@ export function toLiveUpdate(stream: LiveStream, event: unknown): LiveUpdate | u
       return new LiveUpdate('alerts', alert.robot_id, kind, at, parsed.data, undefined);
     }
     case JOB_STREAM:
-    case COMMAND_STREAM: {
+    case COMMAND_STREAM:
+    case REPORT_STREAM: {
       const parsed = liveRecordEventSchema.safeParse(event);
       if (!parsed.success) return undefined;
       const { event: kind, at, robot_id: robotId, id } = parsed.data;
