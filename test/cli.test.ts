@@ -24,23 +24,23 @@ describeEachDatabase('fleet db (command line)', (factory) => {
     const before = await fleet(['db', 'status'], env);
     expect(before.code).toBe(0);
     expect(before.out).toMatch(/20261122010000-tonypi-schema\s+pending/);
-    expect(before.out).toMatch(/0 applied, 11 pending/);
+    expect(before.out).toMatch(/0 applied, 13 pending/);
     expect(before.out).not.toContain(new URL(url).password || '\u0000');
 
     const migrate = await fleet(['db', 'migrate'], env);
     expect(migrate).toMatchObject({ code: 0, err: '' });
     expect(migrate.out).toContain('applied 20261122010500-default-thresholds');
-    expect(migrate.out).toContain('11 migration(s) applied');
+    expect(migrate.out).toContain('13 migration(s) applied');
     expect((await fleet(['db', 'migrate'], env)).out).toContain('nothing to apply');
 
     const after = await fleet(['db', 'status'], env);
     expect(after.out).toMatch(/20261122010000-tonypi-schema\s+applied 20\d\d-/);
-    expect(after.out).toMatch(/11 applied, 0 pending/);
+    expect(after.out).toMatch(/13 applied, 0 pending/);
 
-    expect((await fleet(['db', 'down'], env)).out).toContain('reverted 20261202010000-command-delivery');
-    expect((await fleet(['db', 'status'], env)).out).toMatch(/10 applied, 1 pending/);
+    expect((await fleet(['db', 'down'], env)).out).toContain('reverted 20261207020000-reports');
+    expect((await fleet(['db', 'status'], env)).out).toMatch(/12 applied, 1 pending/);
     const all = await fleet(['db', 'down', '--all'], env);
-    expect(all.out.match(/reverted /g)).toHaveLength(10);
+    expect(all.out.match(/reverted /g)).toHaveLength(12);
     expect((await fleet(['db', 'down'], env)).out).toContain('nothing to revert');
   });
 });
@@ -175,7 +175,7 @@ describe('fleet command line', () => {
       const result = await fleet(['db', 'migrate'], { FLEET_DATA_DIR: dir.path });
       expect(result.code).toBe(0);
       expect(result.out).toContain('(embedded)');
-      expect(result.out).toContain('11 migration(s) applied');
+      expect(result.out).toContain('13 migration(s) applied');
       expect(existsSync(join(dir.path, 'postgres', 'postmaster.pid'))).toBe(false);
     } finally {
       await dir.remove();

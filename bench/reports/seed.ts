@@ -9,7 +9,7 @@ const SERIES = [
   ['robot_status', '', 'system_memory_percent', 48, 6, 3],
   ['robot_status', '', 'system_disk_usage', 55, 1, 0.5],
   ['robot_status', '', 'system_temperature', 52, 6, 4],
-  ['battery_status', '', 'percentage', 60, 30, 8],
+  ['battery_status', '', 'percentage', 60, 0, 2],
   ['battery_status', '', 'voltage', 12, 0.5, 0.2],
   ['battery_status', '', 'charging', 0.2, 0.2, 0.5],
   ...[1, 2, 3, 4, 5, 6].flatMap((id) => [
@@ -29,11 +29,21 @@ const seriesValues = () =>
   );
 
 /**
- * The value of a robot's series in a bucket: a daily swing, phase-shifted per robot, and every tenth robot's servo 3
- * running hot (about 63 °C, past its 60 °C warning). Deterministic, so runs compare.
+ * The value of a robot's series in a bucket, deterministic so runs compare: a daily swing phase-shifted per robot;
+ * every seventh robot busy (CPU about 78%, past its 70% warning); every tenth robot's servo 3 hot (about 63 °C, past
+ * its 60 °C warning); batteries charging from 22:00 to midnight and draining 3 %/h the rest of the day, every fifth
+ * robot draining 4 %/h in the second half of the period.
  */
-const MEAN = sql`(CASE WHEN s.field = 'temperature' AND s.series LIKE 'servo_id=3,%' AND r.n % 10 = 0 THEN 63.0
-    ELSE s.base END + s.swing * sin(extract(epoch FROM b.bucket) / 86400.0 * 2 * pi() + r.n))`;
+const HOUR_OF_DAY = sql`extract(hour FROM b.bucket AT TIME ZONE 'UTC')`;
+const meanOf = (periodMid: number) => sql`(CASE
+    WHEN s.field = 'system_cpu_percent' AND r.n % 7 = 0 THEN 78 + 8 * sin(extract(epoch FROM b.bucket) / 86400.0 * 2 * pi() + r.n)
+    WHEN s.field = 'temperature' AND s.series LIKE 'servo_id=3,%' AND r.n % 10 = 0
+      THEN 63 + 2 * sin(extract(epoch FROM b.bucket) / 86400.0 * 2 * pi())
+    WHEN s.field = 'charging' THEN CASE WHEN ${HOUR_OF_DAY} >= 22 THEN 1 ELSE 0 END
+    WHEN s.field = 'percentage' THEN CASE WHEN ${HOUR_OF_DAY} >= 22 THEN 50 + 20 * (${HOUR_OF_DAY} - 21)
+      ELSE 100 - ${HOUR_OF_DAY} * CASE WHEN r.n % 5 = 0 AND b.bucket >= ${new Date(periodMid)}::timestamptz
+        THEN 4 ELSE 3 END END
+    ELSE s.base + s.swing * sin(extract(epoch FROM b.bucket) / 86400.0 * 2 * pi() + r.n) END)`;
 
 /**
  * Seeds the rollup tiers as ingest and the reports service would have left them for `robots` robots: the hourly
@@ -48,6 +58,7 @@ export async function seedRollups(
 ): Promise<{ hourly: number; minutes: number }> {
   const from = to - days * 24 * HOUR_MS;
   const ids = sql`unnest(${[...robots]}::text[]) WITH ORDINALITY AS r(id, n)`;
+  const MEAN = meanOf((from + to) / 2);
   const hourly = await sql`
     INSERT INTO telemetry_rollups_hourly
       (robot_id, measurement, series, field, bucket, count, sum, min, max, last, last_time, minutes, min_mean, max_mean)
@@ -130,9 +141,9 @@ export async function seedEntities(db: Kysely<DB>, robots: readonly string[], to
     FROM generate_series(0, ${Math.max(1, days * 100) - 1}) AS k`.execute(db);
   await sql`
     WITH m AS (
-      INSERT INTO missions (name, mission_type, status, assigned_robot_id, started_at, completed_at,
+      INSERT INTO missions (id, name, mission_type, status, assigned_robot_id, started_at, completed_at,
         estimated_duration_s, actual_duration_s, created_at, created_by)
-      SELECT 'run ' || r.id || ' ' || d, (ARRAY['delivery', 'patrol', 'pickup'])[1 + (d % 3)],
+      SELECT md5('mission ' || r.id || ' ' || d)::uuid, 'run ' || r.id || ' ' || d, (ARRAY['delivery', 'patrol', 'pickup'])[1 + (d % 3)],
         CASE WHEN d % 10 = 0 THEN 'failed' ELSE 'completed' END, r.id, t, t + interval '20 minutes', 1200,
         1200 + (d * 61) % 900, t, 'operator'
       FROM ${ids}

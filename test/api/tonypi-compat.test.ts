@@ -754,10 +754,10 @@ if (missing.length > 0) {
       });
     });
 
-    it('reports: AI status says no AI is configured', async () => {
+    it('reports: AI status says no language model is configured, and PDFs are served', async () => {
       const response = await api.call('GET', `${V1}/reports/ai-status`, { token: viewer });
       expect(response.status).toBe(200);
-      expect(response.body).toEqual({ gemini_available: false, pdf_available: false, message: expect.any(String) });
+      expect(response.body).toEqual({ gemini_available: false, pdf_available: true, message: expect.any(String) });
     });
 
     it('an unknown user signing in is refused with 401', async () => {

@@ -74,7 +74,7 @@ describe('fleet process', () => {
       err: (t) => out.push(t),
     });
     expect(code).toBe(0);
-    expect(out.join('')).toMatch(/11 applied, 0 pending/);
+    expect(out.join('')).toMatch(/13 applied, 0 pending/);
   }, 90_000);
 
   it('shuts down cleanly on Ctrl-C in a terminal running npm start, which signals the whole group', async () => {

@@ -20,7 +20,10 @@ type Dependency =
   | 'ingest'
   | 'alerting'
   | 'jobs'
-  | 'commands';
+  | 'commands'
+  | 'report_worker'
+  | 'report_scheduler'
+  | 'rollups';
 
 /** Each service with the dependencies its /health must report, as it boots alone in production. */
 const SERVICES: { name: string; root: Type; uses: Dependency[] }[] = [
@@ -31,7 +34,21 @@ const SERVICES: { name: string; root: Type; uses: Dependency[] }[] = [
   },
   { name: 'alerting', root: AlertingModule, uses: ['database', 'mqtt', 'mqtt_broker', 'redis', 'alerting'] },
   { name: 'jobs', root: JobsModule, uses: ['database', 'mqtt', 'mqtt_broker', 'redis', 'jobs', 'commands'] },
-  { name: 'reports', root: ReportsModule, uses: ['database', 'influxdb', 'telemetry_store'] },
+  {
+    name: 'reports',
+    root: ReportsModule,
+    uses: [
+      'database',
+      'mqtt',
+      'mqtt_broker',
+      'redis',
+      'influxdb',
+      'telemetry_store',
+      'report_worker',
+      'report_scheduler',
+      'rollups',
+    ],
+  },
   { name: 'api', root: ApiModule, uses: ['database', 'mqtt', 'mqtt_broker', 'redis', 'influxdb', 'telemetry_store'] },
 ];
 
@@ -49,7 +66,19 @@ const modes: Mode[] = [
     name: 'embedded defaults',
     databaseUrl: undefined,
     env: () => ({}),
-    has: ['database', 'mqtt', 'mqtt_broker', 'telemetry_store', 'ingest', 'alerting', 'jobs', 'commands'],
+    has: [
+      'database',
+      'mqtt',
+      'mqtt_broker',
+      'telemetry_store',
+      'ingest',
+      'alerting',
+      'jobs',
+      'commands',
+      'report_worker',
+      'report_scheduler',
+      'rollups',
+    ],
   },
 ];
 const missing = SERVER_VARIABLES.filter((v) => !serverUrl(v));
@@ -65,7 +94,19 @@ if (missing.length === 0) {
       TELEMETRY_STORE: 'influxdb',
       INFLUX_URL: serverUrl('INFLUX_URL') ?? '',
     }),
-    has: ['database', 'mqtt', 'redis', 'influxdb', 'ingest', 'alerting', 'jobs', 'commands'],
+    has: [
+      'database',
+      'mqtt',
+      'redis',
+      'influxdb',
+      'ingest',
+      'alerting',
+      'jobs',
+      'commands',
+      'report_worker',
+      'report_scheduler',
+      'rollups',
+    ],
   });
 } else {
   for (const variable of missing) reportMissingServer(variable, 'services on real servers');
@@ -104,7 +145,7 @@ describe.each(modes)('each service boots alone on $name', (mode) => {
     expect(Object.keys(health.body.info).sort()).toEqual(expected);
     expect(Object.values(health.body.info).every((d) => d.status === 'up')).toBe(true);
     // It migrated its database on start.
-    expect(running.logs.lines().some((l) => l.msg === 'applied 11 migration(s)')).toBe(true);
+    expect(running.logs.lines().some((l) => l.msg === 'applied 13 migration(s)')).toBe(true);
 
     const live = await getJson(`${running.url}/health/live`);
     expect(live).toMatchObject({ status: 200, body: { status: 'ok' } });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { z } from 'zod';
 import {
   GENERATED_REPORT_TYPES,
@@ -106,11 +106,11 @@ export function registerReportsCommand(program: Command, context: DatabaseComman
     .option('--out <file>', 'where to write it (default: fleet-report-<id>.<format> here)')
     .option('--timezone <zone>', 'the zone times are shown in (default REPORTS_TIMEZONE)')
     .option('--title <title>', "the report's title")
-    .action(async (options: GenerateOptions) => {
-      ran();
+    .action(async (options: GenerateOptions, command: Command) => {
       if ((options.from === undefined) !== (options.to === undefined)) {
-        throw new InvalidArgumentError('give both --from and --to, or --period');
+        command.error('error: give both --from and --to, or --period');
       }
+      ran();
       await withDatabase(io, (connection, config) => generate(connection, config, options, io));
     });
 

@@ -28,7 +28,7 @@ describe('servos that need attention', () => {
     expect(servoKey({ servo_name: 'left_knee' })).toBe('left_knee');
   });
 
-  it('ranks critical before warning, then by the weight of the evidence, and says why', () => {
+  it('ranks by the weight of the evidence, marks what crossed a critical line, and says why', () => {
     const servos = [
       servo('r1', 1, temp(0, 0, 50)),
       servo('r1', 2, temp(130, 0, 68)),
@@ -36,12 +36,13 @@ describe('servos that need attention', () => {
       servo('r2', 4, temp(200, 0, 70)),
     ];
     const ranked = attention(servos);
-    expect(ranked.map((r) => [r.rank, r.robot_id, r.servo, r.urgency])).toEqual([
-      [1, 'r2', 'servo_3', 'critical'],
-      [2, 'r2', 'servo_4', 'warning'],
-      [3, 'r1', 'servo_2', 'warning'],
+    // servo_4: 200 min past warning; servo_2: 130; servo_3: 10 + 3 × 5 past critical + alerts (20 + 5).
+    expect(ranked.map((r) => [r.rank, r.robot_id, r.servo, r.urgency, r.score])).toEqual([
+      [1, 'r2', 'servo_4', 'warning', 200],
+      [2, 'r1', 'servo_2', 'warning', 130],
+      [3, 'r2', 'servo_3', 'critical', 50],
     ]);
-    expect(ranked[2].evidence).toEqual([
+    expect(ranked[1].evidence).toEqual([
       '2 h 10 min above 60 °C (warning)',
       'temperature peaked at 68 °C (mean 45 °C)',
     ]);

@@ -112,7 +112,7 @@ export async function buildMaintenance(ctx: BuildContext): Promise<Built<Section
   };
 }
 
-/** Servos ranked by the weight of their evidence, most urgent first (pure). */
+/** Servos ranked by the weight of their evidence (pure); a critical threshold or alert makes one critical. */
 export function attention(servos: readonly Servo[]): Sections['attention'] {
   const ranked = servos.flatMap((s) => {
     const t = s.temperature;
@@ -150,10 +150,11 @@ export function attention(servos: readonly Servo[]): Sections['attention'] {
       },
     ];
   });
+  // By the weight of the evidence: hours past a threshold outweigh a single critical alert.
   ranked.sort(
     (a, b) =>
-      (a.urgency === b.urgency ? 0 : a.urgency === 'critical' ? -1 : 1) ||
       b.score - a.score ||
+      (a.urgency === b.urgency ? 0 : a.urgency === 'critical' ? -1 : 1) ||
       a.robot_id.localeCompare(b.robot_id) ||
       a.servo.localeCompare(b.servo),
   );
