@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { reportDocumentSchema } from '@fleet/contracts';
 import { ManualClock } from '@fleet/platform';
 import { eventually } from '../support/eventually';
@@ -99,6 +101,10 @@ for (const target of REPORTS_TARGETS) {
       const bytes = Buffer.from(await pdf.arrayBuffer());
       expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
       expect(pdfText(bytes).replace(/\s+/g, ' ')).toContain('servo_3 on tonypi_02 spent 2 h 10 min above 60 °C');
+      // A file missing here (another host's volume, retention) is made again from the document: the same bytes.
+      await rm(join(stack.app.config.reports.dir, `report-${report.id}.pdf`));
+      const again = await stack.fetch(`/api/v1/reports/${report.id}.pdf`, viewer);
+      expect(Buffer.from(await again.arrayBuffer()).equals(bytes)).toBe(true);
 
       const csv = await stack.fetch(`/api/v1/reports/${report.id}.csv`, viewer);
       expect(csv.headers.get('content-type')).toContain('text/csv');

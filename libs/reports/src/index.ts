@@ -16,7 +16,7 @@ export {
 export { ThresholdTable, type Threshold } from './thresholds';
 export { formatDuration, formatList, formatNumber } from './format';
 export { ReportFileStore } from './report-files';
-export { ReportProducer, renderFiles, requestOf, type ReportOptions } from './report.producer';
+export { ReportProducer, renderFiles, renderFormat, requestOf, type ReportOptions } from './report.producer';
 export {
   checkSchedule,
   decideDue,

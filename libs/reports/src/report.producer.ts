@@ -29,6 +29,16 @@ export function requestOf(row: ReportRow): ReportRequest {
   };
 }
 
+/** A report's file in one format, from its document (the same document gives the same bytes). */
+export async function renderFormat(
+  doc: GeneratedReport,
+  row: Pick<ReportRow, 'id' | 'created_by' | 'description'>,
+  format: 'pdf' | 'csv',
+): Promise<Buffer> {
+  if (format === 'csv') return Buffer.from(renderCsv(doc), 'utf8');
+  return renderPdf(doc, { reportId: row.id, createdBy: row.created_by, description: row.description });
+}
+
 /** The files a report's formats need besides its JSON (kept in the row), from its document. */
 export async function renderFiles(
   doc: GeneratedReport,
@@ -37,12 +47,8 @@ export async function renderFiles(
 ): Promise<Record<string, ReportFile>> {
   const files: Record<string, ReportFile> = {};
   for (const format of row.formats) {
-    if (format === 'pdf') {
-      const pdf = await renderPdf(doc, { reportId: row.id, createdBy: row.created_by, description: row.description });
-      files.pdf = await store.write(row.id, 'pdf', pdf);
-    } else if (format === 'csv') {
-      files.csv = await store.write(row.id, 'csv', renderCsv(doc));
-    }
+    if (format === 'pdf' || format === 'csv')
+      files[format] = await store.write(row.id, format, await renderFormat(doc, row, format));
   }
   return files;
 }

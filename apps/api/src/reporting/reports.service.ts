@@ -16,14 +16,14 @@ import {
   type ReportListQuery,
   type ReportView,
 } from '@fleet/contracts';
-import { ReportRepository, RobotRepository, type ReportFile, type ReportRecord, type ReportRow } from '@fleet/database';
+import { ReportRepository, RobotRepository, type ReportRecord, type ReportRow } from '@fleet/database';
 import { EVENT_BUS, type EventBus } from '@fleet/messaging';
 import { CLOCK, LOGGER, type Clock } from '@fleet/platform';
 import {
   defaultTitle,
   REPORT_SUMMARIZER,
   ReportFileStore,
-  renderFiles,
+  renderFormat,
   reportEvent,
   reportView,
   resolvePeriod,
@@ -150,10 +150,11 @@ export class ReportsService {
       const body = Buffer.from(JSON.stringify(row.data, null, 2), 'utf8');
       return { stream: Readable.from([body]), contentType: CONTENT_TYPES.json, filename, bytes: body.length };
     }
-    const file = await this.fileOf(row, format);
-    const opened = await this.files.open(file);
-    if (!opened) throw new Error(`report ${id}: ${file.path} was written but cannot be read`);
-    return { stream: opened.stream, contentType: CONTENT_TYPES[format], filename, bytes: opened.bytes };
+    const known = (row.files ?? {})[format];
+    const opened = known ? await this.files.open(known) : null;
+    if (opened) return { stream: opened.stream, contentType: CONTENT_TYPES[format], filename, bytes: opened.bytes };
+    const content = await this.remake(row, format);
+    return { stream: Readable.from([content]), contentType: CONTENT_TYPES[format], filename, bytes: content.length };
   }
 
   async remove(actor: Actor, id: number): Promise<void> {
@@ -170,23 +171,25 @@ export class ReportsService {
     return this.summarizer.status();
   }
 
-  /** The file of a format the report was made in, from disk or made again from its document. */
-  private async fileOf(row: ReportRecord, format: 'pdf' | 'csv'): Promise<ReportFile> {
-    const known = (row.files ?? {})[format];
-    if (known) {
-      const opened = await this.files.open(known);
-      opened?.stream.destroy();
-      if (opened) return known;
-    }
+  /**
+   * A file that is not on this API's disk, made again from the document. It is kept for the next download where the
+   * API may write (a read-only volume only costs making it again).
+   */
+  private async remake(row: ReportRecord, format: 'pdf' | 'csv'): Promise<Buffer> {
     const parsed = reportDocumentSchema.safeParse(row.data);
     if (!parsed.success) {
       throw new NotFoundError('report file', `${row.id}.${format} (this report holds no document to make it from)`);
     }
-    const made = await renderFiles(parsed.data, { ...row, formats: [format] }, this.files);
-    const file = made[format];
-    if (!file) throw new Error(`report ${row.id}: no ${format} was made`);
-    await this.reports.setFile(row.id, format, file);
-    return file;
+    const content = await renderFormat(parsed.data, row, format);
+    try {
+      await this.reports.setFile(row.id, format, await this.files.write(row.id, format, content));
+    } catch (error) {
+      this.log.warn(
+        { err: error, reportId: row.id, format },
+        'cannot keep a report file made again; it is sent anyway',
+      );
+    }
+    return content;
   }
 
   private async mustExist(robotIds: readonly string[]): Promise<void> {

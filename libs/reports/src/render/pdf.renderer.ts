@@ -144,7 +144,11 @@ function findings(l: PdfLayout, list: readonly ReportFinding[]): void {
   const small: TextStyle = { size: 7.5, color: COLOR.muted };
   for (const f of list.slice(0, FINDINGS_LIMIT)) {
     const about = [f.robot_id, f.subject].filter((s): s is string => !!s).join(' / ');
-    const evidence = Object.entries(f.evidence).map(([k, v]) => evidenceText(k, v));
+    // In key order: a document read back from PostgreSQL (JSONB) has its keys in another order than when built, and
+    // a file made again from it must come out the same.
+    const evidence = Object.entries(f.evidence)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([k, v]) => evidenceText(k, v));
     const detail = [about, evidence.join('  ·  ')].filter(Boolean).join('  —  ');
     const lines = l.wrap(f.text, width, text, 6);
     const details = detail ? l.wrap(detail, width, small, 3) : [];
