@@ -3,18 +3,14 @@
 // DATABASE_URL, or an embedded one without it). The history and the period are fixed, so the files come out the
 // same on every run.
 // Run: npm run docs:reports [-- <directory>]   (default docs/reports)
-import { mkdir, mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import { Pool } from 'pg';
-import pino from 'pino';
+import { sql } from 'kysely';
 import { loadConfig } from '@fleet/config';
 import { GENERATED_REPORT_TYPES } from '@fleet/contracts';
-import { EmbeddedPostgres, SchemaMigrator, type DB } from '@fleet/database';
 import { renderPdf, standaloneReporting } from '@fleet/reports';
 import { Cleanups, cleanUpOnSignal } from './cleanups';
-import { onServer } from './ingest/stored-points';
+import { freshDatabase } from './reports/database';
 import { seedEntities, seedRollups } from './reports/seed';
 
 const TO = Date.parse('2026-01-25T00:00:00Z');
@@ -27,26 +23,7 @@ async function main(): Promise<void> {
   const cleanups = new Cleanups();
   const signal = cleanUpOnSignal(cleanups);
   try {
-    const dir = await mkdtemp(join(tmpdir(), 'fleet-report-samples-'));
-    await chmod(dir, 0o755);
-    cleanups.add(() => rm(dir, { recursive: true, force: true }));
-    let server = config.database.url;
-    if (!server) {
-      const embedded = new EmbeddedPostgres({ dataDir: join(dir, 'data'), port: 0, logger: pino({ level: 'warn' }) });
-      cleanups.add(() => embedded.stop());
-      server = (await embedded.start()).url;
-    }
-    const serverUrl = server;
-    const database = `fleet_report_samples_${process.pid}`;
-    await onServer(serverUrl, `CREATE DATABASE "${database}"`);
-    cleanups.add(() => onServer(serverUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
-    const url = new URL(serverUrl);
-    url.pathname = `/${database}`;
-    const db = new Kysely<DB>({
-      dialect: new PostgresDialect({ pool: new Pool({ connectionString: url.toString() }) }),
-    });
-    cleanups.add(() => db.destroy());
-    await new SchemaMigrator(db).migrateToLatest();
+    const { db } = await freshDatabase(config, `fleet_report_samples_${process.pid}`, cleanups);
     await seedRollups(db, ROBOTS, TO, DAYS, 24);
     await seedEntities(db, ROBOTS, TO, DAYS);
     await sql`ANALYZE`.execute(db);

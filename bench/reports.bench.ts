@@ -10,20 +10,14 @@
 // Targets (30 days, 100 robots): JSON under 5 s, PDF under 10 s, peak RSS under 300 MB.
 // Prints one line per figure; the last line is one JSON object.
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import { Pool } from 'pg';
-import pino from 'pino';
+import { sql } from 'kysely';
 import { loadConfig } from '@fleet/config';
 import { GENERATED_REPORT_TYPES, type GeneratedReportType } from '@fleet/contracts';
-import { EmbeddedPostgres, SchemaMigrator, type DB } from '@fleet/database';
 import { renderPdf, standaloneReporting } from '@fleet/reports';
 import { wholeNumber } from './args';
 import { Cleanups, cleanUpOnSignal } from './cleanups';
-import { onServer } from './ingest/stored-points';
+import { freshDatabase } from './reports/database';
 import { FIELDS_PER_ROBOT, seedEntities, seedRollups } from './reports/seed';
 
 const HOUR_MS = 3_600_000;
@@ -77,26 +71,8 @@ async function main(): Promise<void> {
   let maxRss = 0;
   const sample = setInterval(() => (peakRss = Math.max(peakRss, rssMb())), 20);
   try {
-    const dir = await mkdtemp(join(tmpdir(), 'fleet-bench-reports-'));
-    await chmod(dir, 0o755);
-    cleanups.add(() => rm(dir, { recursive: true, force: true }));
-    let server = config.database.url;
-    if (!server) {
-      const embedded = new EmbeddedPostgres({ dataDir: join(dir, 'data'), port: 0, logger: pino({ level: 'warn' }) });
-      cleanups.add(() => embedded.stop());
-      server = (await embedded.start()).url;
-    }
-    const database = `fleet_bench_reports_${run}`;
-    const serverUrl = server;
-    await onServer(serverUrl, `CREATE DATABASE "${database}"`);
-    cleanups.add(() => onServer(serverUrl, `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
-    const url = new URL(serverUrl);
-    url.pathname = `/${database}`;
-    const pool = new Pool({ connectionString: url.toString(), max: 4 });
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-    cleanups.add(() => db.destroy());
-    await new SchemaMigrator(db).migrateToLatest();
-    line('database', `${database}${config.database.url ? '' : ' (embedded PostgreSQL)'}`);
+    const { db, where } = await freshDatabase(config, `fleet_bench_reports_${run}`, cleanups);
+    line('database', where);
 
     const to = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
     const from = to - args.days * 24 * HOUR_MS;

@@ -3,6 +3,8 @@ import { sql } from 'kysely';
 import { ReportScheduler } from '@apps/reports/src/report.scheduler';
 import { ManualClock } from '@fleet/platform';
 import { ReportRepository } from '@fleet/database';
+import { verifyWebhookSignature } from '@fleet/messaging';
+import type { AddressInfo } from 'node:net';
 import { eventually } from '../support/eventually';
 import { builtApp, runProcess, type FleetProcess } from '../support/process';
 import { REPORTS_TARGETS, startReportsStack, type ReportsStack } from '../support/reports-stack';
@@ -11,6 +13,8 @@ import { uniqueName } from '../support/servers';
 import { tempDir } from '../support/temp-dir';
 
 const MINUTE = 60_000;
+/** The receivers below listen on loopback, which webhooks may reach only when allowed. */
+const ALLOW_LOCAL_WEBHOOKS = { ALERT_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' };
 const embedded = REPORTS_TARGETS.find((t) => t.needs.length === 0)!;
 
 async function reportsPerDue(stack: ReportsStack, scheduleId: string) {
@@ -33,8 +37,8 @@ describe('report schedules across two reports replicas, over a moved clock', () 
   beforeAll(async () => {
     factory = new DatabaseFactory(embeddedTarget());
     databaseUrl = (await factory.create()).url;
-    first = await startReportsStack(embedded, { clock, databaseUrl, prefix });
-    second = await startReportsStack(embedded, { clock, databaseUrl, prefix });
+    first = await startReportsStack(embedded, { clock, databaseUrl, prefix, env: ALLOW_LOCAL_WEBHOOKS });
+    second = await startReportsStack(embedded, { clock, databaseUrl, prefix, env: ALLOW_LOCAL_WEBHOOKS });
     admin = await first.tokenFor('admin');
   }, 60_000);
 
@@ -74,6 +78,55 @@ describe('report schedules across two reports replicas, over a moved clock', () 
     await first.call('PATCH', `/api/v1/report-schedules/${every.id}`, { token: admin, body: { enabled: false } });
   });
 
+  it("tells the schedule's webhook of each report it made, signed, with its links", async () => {
+    const received: { headers: IncomingMessage['headers']; body: string }[] = [];
+    const receiver = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body: Buffer.concat(chunks).toString() });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (receiver.address() as AddressInfo).port;
+      const told = await schedule({
+        name: uniqueName('told'),
+        webhook_url: `http://127.0.0.1:${port}/reports`,
+        webhook_secret: 'the-schedule-webhook-secret',
+      });
+      clock.set(new Date(Date.parse(told.next_due_at) + 1_000));
+      await first.app.app.get(ReportScheduler).tick();
+      const delivery = await eventually(() => {
+        expect(received).toHaveLength(1);
+        return received[0];
+      }, 30_000);
+      const payload = JSON.parse(delivery.body);
+      expect(payload).toMatchObject({
+        event: 'report.done',
+        schedule: { id: told.id },
+        report: { status: 'done', report_type: 'system', due_at: told.next_due_at, error: null },
+      });
+      expect(payload.report.files).toEqual([
+        { format: 'json', bytes: null, url: `/api/v1/reports/${payload.report.id}.json` },
+      ]);
+      expect(delivery.headers['x-fleet-event']).toBe('report.done');
+      expect(
+        verifyWebhookSignature(
+          'the-schedule-webhook-secret',
+          delivery.headers['x-fleet-timestamp'] as string,
+          delivery.body,
+          delivery.headers['x-fleet-signature'] as string,
+          { now: clock.now() },
+        ),
+      ).toBe(true);
+      await first.call('PATCH', `/api/v1/report-schedules/${told.id}`, { token: admin, body: { enabled: false } });
+    } finally {
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
+  });
+
   it('after downtime, run_once makes the most recent missed report once and skip makes none', async () => {
     const once = await schedule({ name: uniqueName('catch-up'), missed: 'run_once' });
     const skip = await schedule({ name: uniqueName('skipper'), missed: 'skip' });
@@ -83,7 +136,7 @@ describe('report schedules across two reports replicas, over a moved clock', () 
     // Both replicas down for ten due times; then one starts again.
     const back = Math.floor(clock.now().getTime() / MINUTE) * MINUTE + 10 * MINUTE + 20_000;
     clock.set(new Date(back));
-    first = await startReportsStack(embedded, { clock, databaseUrl, prefix });
+    first = await startReportsStack(embedded, { clock, databaseUrl, prefix, env: ALLOW_LOCAL_WEBHOOKS });
     await eventually(async () => {
       expect(await reportsPerDue(first, once.id)).toEqual([
         [new Date(Math.floor(back / MINUTE) * MINUTE).toISOString(), 1],

@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { WebSocket } from 'ws';
 import { reportDocumentSchema } from '@fleet/contracts';
 import { ManualClock } from '@fleet/platform';
+import { ADMIN_PASSWORD } from '../support/api';
 import { eventually } from '../support/eventually';
 import { HOT, HOUR, MINUTE, REPORT_FLEET, seedReportFleet, SILENT } from '../support/report-fleet';
 import { REPORTS_TARGETS, startReportsStack, type ReportsStack } from '../support/reports-stack';
@@ -207,6 +209,56 @@ for (const target of REPORTS_TARGETS) {
       expect(exported.headers.get('content-type')).toBe('application/json');
       expect(exported.body).toHaveLength(180);
       expect(exported.body[0]).toMatchObject({ robot_id: 'tonypi_02', system_cpu_percent: 30 });
+    });
+
+    it('pushes each report change on the reports live channel', async () => {
+      const socket = new WebSocket(`${stack.app.url.replace('http', 'ws')}/api/v1/ws`);
+      const updates: { channel: string; kind: string; data: { id: number } }[] = [];
+      socket.on('message', (raw: Buffer) => {
+        const message = JSON.parse(raw.toString());
+        if (message.type === 'update') updates.push(message);
+      });
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(JSON.stringify({ type: 'auth', token: viewer }));
+      socket.send(JSON.stringify({ type: 'subscribe', robots: '*', channels: ['reports'] }));
+      await eventually(() => expect(socket.readyState).toBe(WebSocket.OPEN));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const report = await generate({ type: 'mission' });
+      const kinds = await eventually(() => {
+        const mine = updates.filter((u) => u.channel === 'reports' && u.data.id === report.id).map((u) => u.kind);
+        expect(mine).toContain('done');
+        return mine;
+      }, 20_000);
+      expect(kinds[0]).toBe('queued');
+      socket.close();
+    });
+
+    it('removes files past retention and makes them again on download', async () => {
+      const report = await generate({ type: 'system', formats: ['pdf'] });
+      const file = join(stack.app.config.reports.dir, `report-${report.id}.pdf`);
+      await expect(stat(file)).resolves.toBeTruthy();
+      stack.clock?.advance(stack.app.config.reports.fileRetentionMs + 60 * MINUTE);
+      await eventually(async () => {
+        await stack.rollups.run();
+        await expect(stat(file)).rejects.toThrow(/ENOENT/);
+      }, 30_000);
+      const row = await stack.db
+        .selectFrom('reports')
+        .select('files')
+        .where('id', '=', report.id)
+        .executeTakeFirstOrThrow();
+      expect(row.files).toEqual({});
+      // Tokens are dated by the same clock: sign in again, months later.
+      const login = await stack.call('POST', '/api/v1/auth/login', {
+        body: { username: 'admin', password: ADMIN_PASSWORD },
+      });
+      const again = await stack.fetch(`/api/v1/reports/${report.id}.pdf`, login.body.access_token);
+      expect([
+        again.status,
+        Buffer.from(await again.arrayBuffer())
+          .subarray(0, 5)
+          .toString(),
+      ]).toEqual([200, '%PDF-']);
     });
   });
 }

@@ -56,13 +56,39 @@ export async function startApi(factory: DatabaseFactory, env: Record<string, str
     ...env,
   });
   const db: Kysely<DB> = app.app.get(DATABASE);
+  const { call, login, tokenFor } = apiClient(app.url, db, prefix);
+
+  return {
+    app,
+    db,
+    database,
+    prefix,
+    call,
+    login,
+    tokenFor,
+    close: async () => {
+      await app.close();
+      await dataDir.remove();
+    },
+  };
+}
+
+/**
+ * Calls to a running API (JSON in and out), signing in as the first admin or as a user of a role made on first use
+ * (its name ends with `prefix`).
+ */
+export function apiClient(
+  baseUrl: string,
+  db: Kysely<DB>,
+  prefix: string,
+): Pick<TestApi, 'call' | 'login' | 'tokenFor'> {
   const tokens = new Map<UserRole, Promise<string>>();
 
   const call: TestApi['call'] = async (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${app.url}${path}`, {
+    const response = await fetch(`${baseUrl}${path}`, {
       method,
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
@@ -104,17 +130,5 @@ export async function startApi(factory: DatabaseFactory, env: Record<string, str
     return token;
   };
 
-  return {
-    app,
-    db,
-    database,
-    prefix,
-    call,
-    login,
-    tokenFor,
-    close: async () => {
-      await app.close();
-      await dataDir.remove();
-    },
-  };
+  return { call, login, tokenFor };
 }

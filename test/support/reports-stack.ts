@@ -6,9 +6,9 @@ import { ReportWorker } from '@apps/reports/src/report.worker';
 import { RollupKeeper } from '@apps/reports/src/rollup.keeper';
 import type { UserRole } from '@fleet/contracts';
 import { DATABASE, type DB } from '@fleet/database';
-import { hashPassword, ManualClock } from '@fleet/platform';
+import type { ManualClock } from '@fleet/platform';
 import { TELEMETRY_STORE, type TelemetryStore } from '@fleet/telemetry';
-import { ADMIN_PASSWORD, USER_PASSWORD, type Response } from './api';
+import { ADMIN_PASSWORD, apiClient, type Response } from './api';
 import { startApp, type RunningApp } from './app';
 import { DatabaseFactory, embeddedTarget } from './database';
 import { serverUrl, uniqueName, type ServerVariable } from './servers';
@@ -44,7 +44,11 @@ export interface ReportsStack {
   databaseUrl: string;
   worker: ReportWorker;
   rollups: RollupKeeper;
-  call<T = any>(method: string, path: string, options?: { token?: string; body?: unknown }): Promise<Response<T>>;
+  call<T = any>(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response<T>>;
   /** The raw answer, for files. */
   fetch(path: string, token: string): Promise<globalThis.Response>;
   tokenFor(role: UserRole): Promise<string>;
@@ -91,25 +95,7 @@ export async function startReportsStack(
     options.clock ? { clock: options.clock } : {},
   );
   const db: Kysely<DB> = app.app.get(DATABASE);
-  const tokens = new Map<UserRole, Promise<string>>();
-  const call: ReportsStack['call'] = async (method, path, o = {}) => {
-    const headers: Record<string, string> = {};
-    if (o.token) headers.authorization = `Bearer ${o.token}`;
-    if (o.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${app.url}${path}`, {
-      method,
-      headers,
-      body: o.body === undefined ? undefined : JSON.stringify(o.body),
-    });
-    const text = await response.text();
-    const json = (response.headers.get('content-type') ?? '').includes('json') && text;
-    return { status: response.status, body: json ? JSON.parse(text) : text, headers: response.headers };
-  };
-  const login = async (username: string, password: string) => {
-    const r = await call('POST', '/api/v1/auth/login', { body: { username, password } });
-    if (r.status !== 200) throw new Error(`login as ${username}: ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body.access_token as string;
-  };
+  const { call, tokenFor } = apiClient(app.url, db, prefix);
   return {
     app,
     db,
@@ -121,29 +107,7 @@ export async function startReportsStack(
     rollups: app.app.get(RollupKeeper),
     call,
     fetch: (path, token) => fetch(`${app.url}${path}`, { headers: { authorization: `Bearer ${token}` } }),
-    tokenFor: (role) => {
-      let token = tokens.get(role);
-      if (!token) {
-        token =
-          role === 'admin'
-            ? login('admin', ADMIN_PASSWORD)
-            : (async () => {
-                const username = `${role}-${prefix}`.slice(0, 50);
-                await db
-                  .insertInto('users')
-                  .values({
-                    username,
-                    email: `${username}@example.test`,
-                    role,
-                    password_hash: await hashPassword(USER_PASSWORD),
-                  })
-                  .execute();
-                return login(username, USER_PASSWORD);
-              })();
-        tokens.set(role, token);
-      }
-      return token;
-    },
+    tokenFor,
     close: async () => {
       await app.close();
       if (!options.databaseUrl) await factory.dispose();
