@@ -127,6 +127,54 @@ describe('report schedules across two reports replicas, over a moved clock', () 
     }
   });
 
+  it('a run that fails is retried after a pause, then failed with its reason, a system log entry and a metric', async () => {
+    const [row] = await first.db
+      .insertInto('reports')
+      .values({
+        title: 'a report that cannot be made',
+        report_type: 'performance',
+        status: 'queued',
+        formats: ['json'],
+        max_attempts: 2,
+        next_attempt_at: clock.now(),
+        created_by: 'test',
+        created_at: clock.now(),
+      })
+      .returning('id')
+      .execute();
+    const id = row!.id;
+    const stateOf = () =>
+      first.db
+        .selectFrom('reports')
+        .select(['status', 'attempts', 'error', 'next_attempt_at'])
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+    const retried = await eventually(async () => {
+      const state = await stateOf();
+      expect(state).toMatchObject({ status: 'queued', attempts: 1, error: `report ${id} has no period` });
+      return state;
+    });
+    expect(retried.next_attempt_at?.getTime()).toBe(clock.now().getTime() + 30_000);
+    clock.advance(30_000);
+    first.worker.kick();
+    second?.worker.kick();
+    await eventually(async () => expect(await stateOf()).toMatchObject({ status: 'failed', attempts: 2 }));
+    const logged = await first.db
+      .selectFrom('system_logs')
+      .select(['level', 'message'])
+      .where('category', '=', 'reports')
+      .where('message', 'like', `report ${id} %`)
+      .orderBy('id')
+      .execute();
+    expect(logged).toEqual([
+      { level: 'WARNING', message: expect.stringContaining('(attempt 1 of 2), trying again at') },
+      { level: 'ERROR', message: `report ${id} (performance) failed after 2 attempt(s): report ${id} has no period` },
+    ]);
+    const metrics = [first, second].map(async (s) => (s ? await (await fetch(`${s.app.url}/metrics`)).text() : ''));
+    const text = (await Promise.all(metrics)).join('\n');
+    expect(text).toMatch(/fleet_report_runs_total\{[^}]*type="performance"[^}]*outcome="failed"[^}]*\} 1/);
+  });
+
   it('after downtime, run_once makes the most recent missed report once and skip makes none', async () => {
     const once = await schedule({ name: uniqueName('catch-up'), missed: 'run_once' });
     const skip = await schedule({ name: uniqueName('skipper'), missed: 'skip' });

@@ -38,14 +38,13 @@ export class TonyPiReports {
   ) {}
 
   async list(query: TonyPiReportListQuery): Promise<TonyPiReport[]> {
-    const page = await this.reports.list({
+    const page = await this.reports.listWithData({
       robotId: query.robot_id,
       types: query.report_type ? [query.report_type] : undefined,
       limit: Math.min(query.limit, 500),
     });
-    const rows = await Promise.all(page.items.map((r) => this.reports.get(r.id)));
     // The list is filtered on the robot it names, as TonyPi's was: fleet reports are not among a robot's.
-    return rows.filter((r) => !query.robot_id || r.robot_id === query.robot_id).map(toTonyPiReport);
+    return page.items.filter((r) => !query.robot_id || r.robot_id === query.robot_id).map(toTonyPiReport);
   }
 
   async create(actor: Actor, input: TonyPiReportCreate): Promise<TonyPiReport> {

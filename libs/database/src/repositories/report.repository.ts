@@ -165,8 +165,17 @@ export class ReportRepository {
     return row;
   }
 
-  /** The newest first, matching every filter given. */
+  /** The newest first, matching every filter given, without their documents. */
   async list(filter: ReportListFilter = {}): Promise<Page<ReportRow & { findings: number | null }>> {
+    return this.page(filter, false);
+  }
+
+  /** The same with each report's document (TonyPi's list answers them). */
+  async listWithData(filter: ReportListFilter = {}): Promise<Page<ReportRecord & { findings: number | null }>> {
+    return this.page(filter, true) as Promise<Page<ReportRecord & { findings: number | null }>>;
+  }
+
+  private async page(filter: ReportListFilter, withData: boolean) {
     const bounds = pageBounds(filter);
     let q = this.db.selectFrom('reports');
     if (filter.types?.length) q = q.where('report_type', 'in', [...filter.types]);
@@ -190,6 +199,7 @@ export class ReportRepository {
       q
         .select([
           ...REPORT_COLUMNS,
+          ...(withData ? (['data'] as const) : []),
           sql<number | null>`CASE WHEN jsonb_typeof(data -> 'findings') = 'array'
             THEN jsonb_array_length(data -> 'findings') END`.as('findings'),
         ])
@@ -229,7 +239,7 @@ export class ReportRepository {
       WHERE id = (
         SELECT id FROM reports
         WHERE (status = 'queued' AND COALESCE(next_attempt_at, created_at) <= ${now})
-          OR (status = 'running' AND lease_until < ${now})
+          OR (status = 'running' AND lease_until < ${now} AND attempts < max_attempts)
         ORDER BY COALESCE(next_attempt_at, created_at), id
         LIMIT 1
         FOR UPDATE SKIP LOCKED
