@@ -142,7 +142,7 @@ describe('report schedules across two reports replicas, over a moved clock', () 
       })
       .returning('id')
       .execute();
-    const id = row!.id;
+    const id = row.id;
     const stateOf = () =>
       first.db
         .selectFrom('reports')

@@ -172,7 +172,7 @@ export class ReportRepository {
 
   /** The same with each report's document (TonyPi's list answers them). */
   async listWithData(filter: ReportListFilter = {}): Promise<Page<ReportRecord & { findings: number | null }>> {
-    return this.page(filter, true) as Promise<Page<ReportRecord & { findings: number | null }>>;
+    return this.page(filter, true);
   }
 
   private async page(filter: ReportListFilter, withData: boolean) {
