@@ -142,13 +142,14 @@ export async function seedEntities(db: Kysely<DB>, robots: readonly string[], to
   await sql`
     WITH m AS (
       INSERT INTO missions (id, name, mission_type, status, assigned_robot_id, started_at, completed_at,
-        estimated_duration_s, actual_duration_s, created_at, created_by)
-      SELECT md5('mission ' || r.id || ' ' || d)::uuid, 'run ' || r.id || ' ' || d, (ARRAY['delivery', 'patrol', 'pickup'])[1 + (d % 3)],
-        CASE WHEN d % 10 = 0 THEN 'failed' ELSE 'completed' END, r.id, t, t + interval '20 minutes', 1200,
-        1200 + (d * 61) % 900, t, 'operator'
+        estimated_duration_s, actual_duration_s, failure_reason, created_at, created_by)
+      SELECT md5('mission ' || r.id || ' ' || d)::uuid, initcap(kind) || ' run ' || (d + 1), kind,
+        CASE WHEN failed THEN 'failed' ELSE 'completed' END, r.id, t, t + (1200 + (d * 61 + r.n * 17) % 900) * interval '1 second',
+        1200, 1200 + (d * 61 + r.n * 17) % 900, CASE WHEN failed THEN 'path blocked at waypoint 3' END, t, 'operator'
       FROM ${ids}
       CROSS JOIN LATERAL generate_series(0, ${days - 1}) AS d
-      CROSS JOIN LATERAL (SELECT ${from}::timestamptz + d * interval '1 day' + interval '3 hours' AS t) AS s
+      CROSS JOIN LATERAL (SELECT ${from}::timestamptz + d * interval '1 day' + (180 + r.n * 7) * interval '1 minute' AS t,
+        (ARRAY['delivery', 'patrol', 'pickup'])[1 + ((d + r.n) % 3)] AS kind, (d * 7 + r.n * 3) % 23 = 0 AS failed) AS s
       RETURNING id, status
     )
     INSERT INTO mission_waypoints (mission_id, sequence_order, name, coordinates, status)
