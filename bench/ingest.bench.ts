@@ -2,6 +2,7 @@
 // the configured broker and telemetry store, and checks that every point is stored exactly once.
 // Run: npm run bench:ingest -- [--messages 100000] [--robots 10] [--store influxdb|postgres] [--window 400]
 //      [--heap-mb 192]  (ingest's V8 heap limit, as shipped for it; 0 leaves Node's default)
+//      [--profile <dir>]  (ingest runs with --cpu-prof into <dir>; its top self-time functions and GC share are printed)
 // Prints one line per figure; the last line is one JSON object.
 //
 // How publish→durable latency is measured: ingest writes messages in the order it receives them, and one publisher
@@ -9,9 +10,9 @@
 // the number of points of messages 0..i. /metrics is read every 20 ms; each message's latency is the time from its
 // publish to the first reading that covers it, so figures err high by at most one polling period plus one request.
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import pino from 'pino';
@@ -19,7 +20,8 @@ import { loadConfig } from '@fleet/config';
 import { EmbeddedPostgres } from '@fleet/database';
 import { EmbeddedBroker, INTERNAL_USER, prefixTopic } from '@fleet/messaging';
 import { InfluxHttp } from '@fleet/telemetry';
-import { latencies, MetricsPoller, percentile } from './ingest/ingest-metrics';
+import { summariseProfile } from './ingest/cpu-profile';
+import { followedMetricsUrl, latencies, MetricsPoller, percentile } from './ingest/ingest-metrics';
 import { INGEST_HEAP_MB, startIngest } from './ingest/ingest-process';
 import { countInflux, countPostgres, dropRedisKeys, onServer } from './ingest/stored-points';
 import { prepareMessages, type Prepared } from './ingest/tonypi-mix';
@@ -37,6 +39,7 @@ interface Args {
   store?: 'influxdb' | 'postgres';
   window: number;
   heapMb: number;
+  profile?: string;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -52,13 +55,18 @@ function parseArgs(argv: readonly string[]): Args {
     else if (flag === '--heap-mb') {
       const heap = value();
       args.heapMb = heap === '0' ? 0 : whole(flag, heap, 65_536);
+    } else if (flag === '--profile') {
+      const dir = value();
+      if (!dir) throw new Error('--profile: expected a directory');
+      args.profile = resolve(dir);
     } else if (flag === '--store') {
       const store = value();
       if (store !== 'influxdb' && store !== 'postgres') {
         throw new Error(`--store: expected influxdb or postgres, got '${store ?? ''}'`);
       }
       args.store = store;
-    } else throw new Error(`unknown argument '${argv[i]}' (--messages, --robots, --store, --window, --heap-mb)`);
+    } else
+      throw new Error(`unknown argument '${argv[i]}' (--messages, --robots, --store, --window, --heap-mb, --profile)`);
   }
   return args;
 }
@@ -159,6 +167,21 @@ async function waitDurable(poller: MetricsPoller, points: number, messages: numb
   }
 }
 
+/** Prints the summary of the profile ingest wrote on exit (the one file not there before). */
+async function printProfile(dir: string, before: ReadonlySet<string>): Promise<void> {
+  const file = (await readdir(dir)).find((name) => name.endsWith('.cpuprofile') && !before.has(name));
+  if (!file) {
+    process.stderr.write(`no CPU profile was written to ${dir}\n`);
+    return;
+  }
+  const summary = summariseProfile(join(dir, file));
+  line('ingest CPU profile', join(dir, file));
+  line('  busy time (not idle)', `${n(summary.busyMs)} ms of ${n(summary.totalMs)} ms sampled`);
+  line('  garbage collection', `${n(summary.gcShare * 100, 1)}% of busy time`);
+  for (const entry of summary.top)
+    line(`  ${entry.name}`.slice(0, 52), `${n(entry.selfMs)} ms self, ${n(entry.share * 100, 1)}%`);
+}
+
 const figures: Record<string, number | boolean> = {};
 const line = (label: string, value: string) => process.stdout.write(`${label.padEnd(52)} ${value}\n`);
 const n = (value: number, digits = 0) =>
@@ -229,6 +252,7 @@ async function main(): Promise<void> {
       );
     }
 
+    if (args.profile) await mkdir(args.profile, { recursive: true });
     if (config.redis.url) {
       const redisUrl = config.redis.url;
       cleanups.push(() => dropRedisKeys(redisUrl, `fleet-bench:${run}:`));
@@ -248,13 +272,14 @@ async function main(): Promise<void> {
         REDIS_KEY_PREFIX: `fleet-bench:${run}:`,
       },
       args.heapMb,
+      args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [],
     );
     // Ingest's session is persistent: once ingest is gone, end it so the broker does not keep it after the run.
     cleanups.push(() => client(mqttUrl, `fleet-ingest-bench-${run}-robots`, auth).then((c) => c.endAsync()));
     cleanups.push(() => ingest.stop());
 
     ingestOutput = ingest.output;
-    const poller = new MetricsPoller(`http://127.0.0.1:${ingest.port}/metrics`);
+    const poller = new MetricsPoller(followedMetricsUrl(`http://127.0.0.1:${ingest.port}`));
     cleanups.push(() => poller.stop());
     const pub = await client(mqttUrl, `bench-publisher-${run}`, auth);
     cleanups.push(() => pub.endAsync(true));
@@ -263,7 +288,9 @@ async function main(): Promise<void> {
     await pub.endAsync();
     await poller.stop();
     const rssMb = ingest.peakRssMb();
+    const profilesBefore = args.profile ? new Set(await readdir(args.profile)) : new Set<string>();
     await ingest.stop();
+    if (args.profile) await printProfile(args.profile, profilesBefore);
 
     const last = poller.latest;
     const samples = poller.samples;

@@ -3,6 +3,20 @@ import { performance } from 'node:perf_hooks';
 import type { Prepared } from './tonypi-mix';
 
 const POLL_MS = 20;
+/** Only these are asked for: a full scrape 50 times a second would cost ingest a tenth of its time. */
+const FOLLOWED = [
+  'fleet_ingest_received_total',
+  'fleet_ingest_points_written_total',
+  'fleet_ingest_backlog_messages',
+  'fleet_ingest_messages_total',
+];
+
+/** The URL of ingest's /metrics that reads only the counters the benchmark follows. */
+export function followedMetricsUrl(base: string): string {
+  const url = new URL('/metrics', base);
+  for (const name of FOLLOWED) url.searchParams.append('name', name);
+  return url.toString();
+}
 
 export interface Sample {
   t: number;

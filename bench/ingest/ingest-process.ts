@@ -20,13 +20,17 @@ export interface Ingest {
 export const INGEST_HEAP_MB = 192;
 
 /**
- * Starts `node dist/apps/ingest/src/main.js` (with `--max-old-space-size=<heapMb>` unless 0) and waits until it is
- * healthy and subscribed.
+ * Starts `node dist/apps/ingest/src/main.js` (with `--max-old-space-size=<heapMb>` unless 0, and `nodeArgs`) and
+ * waits until it is healthy and subscribed.
  */
-export async function startIngest(overrides: Record<string, string>, heapMb = INGEST_HEAP_MB): Promise<Ingest> {
+export async function startIngest(
+  overrides: Record<string, string>,
+  heapMb = INGEST_HEAP_MB,
+  nodeArgs: readonly string[] = [],
+): Promise<Ingest> {
   const port = await freePort();
   const heap = heapMb > 0 ? [`--max-old-space-size=${heapMb}`] : [];
-  const child = spawn(process.execPath, ['--enable-source-maps', ...heap, INGEST_MAIN], {
+  const child = spawn(process.execPath, ['--enable-source-maps', ...heap, ...nodeArgs, INGEST_MAIN], {
     // eslint-disable-next-line no-restricted-properties -- the child runs with this environment plus the run's settings
     env: { ...process.env, ...overrides, PORT: String(port), HOST: '127.0.0.1', LOG_FORMAT: 'json', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],

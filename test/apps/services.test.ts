@@ -178,6 +178,19 @@ describe('operations endpoints', () => {
     );
   });
 
+  it('serves only the metrics asked for by name, and says which name it does not know', async () => {
+    running = await startApp(ReportsModule, 'reports', { DATABASE_URL: (await databases.create()).url });
+    const response = await fetch(
+      `${running.url}/metrics?name=process_cpu_seconds_total&name=process_resident_memory_bytes`,
+    );
+    const text = await response.text();
+    expect(response.status).toBe(200);
+    expect(text.match(/^\w+(?=\{)/gm)).toEqual(['process_cpu_seconds_total', 'process_resident_memory_bytes']);
+    const unknown = await fetch(`${running.url}/metrics?name=process_cpu_seconds_total&name=no_such_metric`);
+    expect(unknown.status).toBe(400);
+    expect(await unknown.text()).toContain("no metric named 'no_such_metric'");
+  });
+
   it('tags each request with an id, keeps a sane caller id, and logs it', async () => {
     running = await startApp(ReportsModule, 'reports', { DATABASE_URL: (await databases.create()).url });
     const given = await fetch(`${running.url}/health/live`, { headers: { 'x-request-id': 'trace-42' } });

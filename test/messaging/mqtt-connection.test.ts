@@ -1,4 +1,5 @@
 import { EmbeddedBroker, INTERNAL_USER, MqttConnection, prefixTopic } from '@fleet/messaging';
+import { eventually } from '../support/eventually';
 import { captureLogs } from '../support/logs';
 import { nextMessage } from '../support/mqtt';
 import { reportMissingServer, serverUrl, uniqueName } from '../support/servers';
@@ -140,6 +141,41 @@ describe.each(targets)('MQTT connection on $name', (target) => {
     // At least once: 'slow' may come again too, when the connection dropped before its acknowledgement went out.
     expect(seen.slice(0, 2)).toEqual(['slow', 'fails']);
     expect(seen.filter((body) => body === 'fails')).toHaveLength(2);
+  });
+
+  it('with consume and settle, holds a turn of acknowledgements until settle ran, and gives none when it fails', async () => {
+    const prefix = uniqueName('settle');
+    const receiver = connect(target.url(), prefix);
+    const taken: string[] = [];
+    const settled: string[][] = [];
+    const corked: number[] = [];
+    let failNext = true;
+    receiver.consume(
+      ({ payload }) => {
+        taken.push(payload.toString());
+      },
+      () => {
+        // What was written to the socket in this turn (the PUBACKs) has not left it yet.
+        corked.push(receiver.client.stream.writableCorked);
+        const group = taken.splice(0);
+        if (failNext && group.includes('one')) {
+          failNext = false;
+          throw new Error('the disk is gone');
+        }
+        settled.push(group);
+      },
+    );
+    const sender = connect(target.url(), prefix);
+    await Promise.all([receiver.waitUntilConnected(5_000), sender.waitUntilConnected(5_000)]);
+    await receiver.client.subscribeAsync(receiver.topic('tonypi/#'), { qos: 1 });
+
+    await sender.client.publishAsync(sender.topic('tonypi/a'), 'one', { qos: 1 });
+    // Its settle failed, so it was not acknowledged: the persistent session delivers it again.
+    await eventually(() => expect(settled.flat()).toContain('one'));
+    for (const body of ['two', 'three']) await sender.client.publishAsync(sender.topic('tonypi/a'), body, { qos: 1 });
+    await eventually(() => expect(settled.flat()).toEqual(expect.arrayContaining(['two', 'three'])));
+    expect(settled.flat().filter((body) => body === 'one')).toHaveLength(1);
+    expect(corked.every((count) => count > 0)).toBe(true);
   });
 
   it('says why it is not connected when the broker does not answer', async () => {

@@ -46,7 +46,8 @@ async function connectIngest(
 ) {
   let connections = 0;
   return connect(`fleet-ingest-${config.instanceId}-robots`, (connection) => {
-    connection.consume(receiveInto(buffer, config, metrics));
+    const receiver = receiveInto(buffer, config, metrics);
+    connection.consume(receiver.handle, receiver.settle);
     // Subscribed on every connection, the first included (this runs before the client can connect). A persistent
     // session should keep the subscription, but Mosquitto restarted from its persistence file answers "session
     // present" without the shared subscription's group, and subscribing again to the same filter does not bring it

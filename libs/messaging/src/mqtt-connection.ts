@@ -183,26 +183,58 @@ export class MqttConnection {
    * then (mqtt.js handles one packet at a time), so a slow handler holds the broker back instead of filling memory.
    * When `handler` fails, the message is not acknowledged: the connection is dropped and, the session being
    * persistent, the broker delivers it again after the reconnect.
+   *
+   * With `settle`, acknowledgements are also held back until `settle` has run: the socket is corked while the
+   * messages of one turn of the event loop are handled, `settle` runs once after them (a group commit: one write
+   * makes all of them durable), and then their PUBACKs leave together. If `settle` throws, none of them is
+   * acknowledged: the connection is dropped and the broker sends them again.
    */
-  consume(handler: (message: ReceivedMessage) => void | Promise<void>): void {
+  consume(handler: (message: ReceivedMessage) => void | Promise<void>, settle?: () => void): void {
     const client = this.client;
+    const fail = (error: unknown, topic?: string) => {
+      this.logger.error({ err: error, topic }, 'cannot take an MQTT message; reconnecting so the broker resends it');
+      client.stream.destroy();
+    };
+    let held: { stream: MqttClient['stream'] } | undefined;
+    const release = () => {
+      const stream = held?.stream;
+      held = undefined;
+      try {
+        settle?.();
+      } catch (error) {
+        // Destroyed while corked: the PUBACKs written since the cork never leave.
+        fail(error);
+        return;
+      }
+      stream?.uncork();
+    };
+    const hold = () => {
+      if (!settle || held) return;
+      held = { stream: client.stream };
+      client.stream.cork();
+      setImmediate(release);
+    };
     client.handleMessage = (packet, callback) => {
       const topic = unprefixTopic(this.prefix, packet.topic);
       if (topic === undefined) {
         callback();
         return;
       }
+      hold();
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      const fail = (error: unknown) => {
-        this.logger.error({ err: error, topic }, 'cannot take an MQTT message; reconnecting so the broker resends it');
-        client.stream.destroy();
-      };
       try {
         const done = handler({ topic, payload, qos: packet.qos, retain: packet.retain });
-        if (done instanceof Promise) done.then(() => callback(), fail);
+        if (done instanceof Promise)
+          done.then(
+            () => {
+              hold();
+              callback();
+            },
+            (error: unknown) => fail(error, topic),
+          );
         else callback();
       } catch (error) {
-        fail(error);
+        fail(error, topic);
       }
     };
   }

@@ -14,11 +14,12 @@ import {
   rmSync,
   writeFileSync,
   writeSync,
+  writevSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { isProcessAlive, processStartTime } from '@fleet/platform';
-import { decodeRecord, encodeRecord, recordFootprint, type BufferedMessage } from './record-codec';
+import { decodeRecord, encodeRecordInto, frameLength, recordFootprint, type BufferedMessage } from './record-codec';
 
 export interface MessageLogOptions {
   dir: string;
@@ -49,6 +50,8 @@ interface Checkpoint {
 
 const SEGMENT_PREFIX = 'segment-';
 const READ_CHUNK = 4 * 1024 * 1024;
+/** Frames are encoded into buffers of this size (a larger frame gets its own). */
+const SLAB_BYTES = 256 * 1024;
 
 /**
  * Ingest's on-disk buffer: an append-only log of every message received, written before the message is
@@ -71,12 +74,21 @@ export class MessageLog {
   readonly logId: string;
   private readonly segments: Segment[] = [];
   private writeFd: number;
+  /** Seq of the next message staged. */
   private nextSeq: number;
+  /** Seq after the last message written: messages from here to `nextSeq` are staged. */
+  private writtenSeq: number;
   private committed: number;
   /** Next message `take` hands out. */
   private cursor: number;
   private pendingBytes = 0;
   private memory: BufferedMessage[] = [];
+  private staged: BufferedMessage[] = [];
+  /** Frames are encoded into slabs; what is staged is the slabs' unwritten parts. */
+  private slab: Buffer = Buffer.alloc(0);
+  private slabUsed = 0;
+  private slabWritten = 0;
+  private stagedSlabs: Buffer[] = [];
   private memoryHead = 0;
   private spilled: boolean;
   private reader?: { segment: number; fd: number; offset: number };
@@ -98,6 +110,7 @@ export class MessageLog {
     this.committed = checkpoint.next;
     this.cursor = checkpoint.next;
     this.nextSeq = checkpoint.next;
+    this.writtenSeq = checkpoint.next;
     this.writeFd = -1;
     this.spilled = false;
   }
@@ -130,25 +143,39 @@ export class MessageLog {
    * the log is full: wait for {@link waitForSpace} and try again.
    */
   append(input: NewMessage): BufferedMessage | null {
+    const message = this.stage(input);
+    if (message) this.writeStaged();
+    return message;
+  }
+
+  /**
+   * Takes a message into the log without writing it yet: it gets its place, and is written (and then handed out by
+   * {@link take}) by the next {@link writeStaged}, together with every message staged before it. That is the group
+   * commit: the messages that arrive in one turn of the event loop cost one system call, and none of them may be
+   * acknowledged before `writeStaged` returns. Returns null (and stages nothing) when the log is full.
+   */
+  stage(input: NewMessage): BufferedMessage | null {
     if (this.closed) throw new Error('the ingest buffer is closed');
-    const message: BufferedMessage = { ...input, seq: this.nextSeq };
+    const message: BufferedMessage = {
+      seq: this.nextSeq,
+      receivedAt: input.receivedAt,
+      qos: input.qos,
+      topic: input.topic,
+      payload: input.payload,
+      size: input.size,
+    };
     const footprint = recordFootprint(message);
     // An empty log takes any one message, so a message larger than the bound cannot wedge it.
     if (this.pendingBytes > 0 && this.pendingBytes + footprint > this.options.maxBytes) return null;
-    const frame = encodeRecord(message);
-    const active = this.segments[this.segments.length - 1];
-    writeAll(this.writeFd, frame);
-    active.size += frame.length;
+    const topicBytes = Buffer.byteLength(message.topic);
+    const frame = this.reserve(frameLength(message, topicBytes));
+    encodeRecordInto(message, topicBytes, frame);
+    // Held as a view of its frame: the received payload may be a slice of a much larger socket buffer, which
+    // holding it would keep alive.
+    message.payload = frame.subarray(frame.length - message.payload.length);
     this.nextSeq += 1;
-    if (this.options.fsyncMs === 0) fdatasyncSync(this.writeFd);
-    else this.dirty = true;
     // Until it spills, every message not yet committed is in memory, so the pending bytes are the memory used.
-    if (!this.spilled && this.pendingBytes + footprint <= this.options.memoryMaxBytes) {
-      // Held as a view of the frame just written: the received payload may be a slice of a much larger socket
-      // buffer, which holding it would keep alive.
-      message.payload = frame.subarray(frame.length - message.payload.length);
-      this.memory.push(message);
-    } else if (!this.spilled) {
+    if (!this.spilled && this.pendingBytes + footprint > this.options.memoryMaxBytes) {
       this.spilled = true;
       this.options.logger.warn(
         { backlog: this.backlog.messages, memoryMaxBytes: this.options.memoryMaxBytes },
@@ -156,9 +183,61 @@ export class MessageLog {
       );
     }
     this.pendingBytes += footprint;
+    this.staged.push(message);
+    return message;
+  }
+
+  /** Whether messages are staged and not yet written. */
+  get hasStaged(): boolean {
+    return this.staged.length > 0;
+  }
+
+  /**
+   * Writes every staged message with one system call; once this returns they survive a crash of the process. A
+   * write that fails is cut off the file again (no partial frame stays behind it) and the messages stay staged, so
+   * the next call writes them whole.
+   */
+  writeStaged(): void {
+    if (this.staged.length === 0) return;
+    if (this.closed) throw new Error('the ingest buffer is closed');
+    const slices = this.stagedSlabs;
+    if (this.slabUsed > this.slabWritten) slices.push(this.slab.subarray(this.slabWritten, this.slabUsed));
+    const active = this.segments[this.segments.length - 1];
+    let bytes = 0;
+    for (const slice of slices) bytes += slice.length;
+    try {
+      writeAllv(this.writeFd, slices);
+      if (this.options.fsyncMs === 0) fdatasyncSync(this.writeFd);
+    } catch (error) {
+      ftruncateSync(this.writeFd, active.size);
+      // Kept for the next call, the current slab's part as one slice.
+      this.stagedSlabs = slices;
+      this.slabWritten = this.slabUsed;
+      throw error;
+    }
+    this.stagedSlabs = [];
+    this.slabWritten = this.slabUsed;
+    if (this.options.fsyncMs > 0) this.dirty = true;
+    active.size += bytes;
+    const staged = this.staged;
+    this.staged = [];
+    this.writtenSeq = this.nextSeq;
+    if (!this.spilled) for (const message of staged) this.memory.push(message);
     if (active.size >= this.segmentBytes) this.roll();
     this.wake(this.dataWaiters);
-    return message;
+  }
+
+  /** `length` bytes of the slab frames are written into, starting a new slab when this one is full. */
+  private reserve(length: number): Buffer {
+    if (this.slabUsed + length > this.slab.length) {
+      if (this.slabUsed > this.slabWritten) this.stagedSlabs.push(this.slab.subarray(this.slabWritten, this.slabUsed));
+      this.slab = Buffer.allocUnsafe(Math.max(SLAB_BYTES, length));
+      this.slabUsed = 0;
+      this.slabWritten = 0;
+    }
+    const frame = this.slab.subarray(this.slabUsed, this.slabUsed + length);
+    this.slabUsed += length;
+    return frame;
   }
 
   /** Resolves when `append` may succeed again. */
@@ -168,13 +247,13 @@ export class MessageLog {
 
   /** Resolves when there is something to take (or the log closes). */
   waitForMessages(): Promise<void> {
-    if (this.cursor < this.nextSeq || this.closed) return Promise.resolve();
+    if (this.cursor < this.writtenSeq || this.closed) return Promise.resolve();
     return new Promise((resolve) => this.dataWaiters.push(resolve));
   }
 
   /** Hands out up to `max` messages in order, each once (until a restart), from memory or from the files. */
   take(max: number): BufferedMessage[] {
-    if (this.cursor >= this.nextSeq || max <= 0) return [];
+    if (this.cursor >= this.writtenSeq || max <= 0) return [];
     if (!this.spilled) {
       const end = Math.min(this.memory.length, this.memoryHead + max);
       const batch = this.memory.slice(this.memoryHead, end);
@@ -188,7 +267,7 @@ export class MessageLog {
     }
     const batch = this.readFromDisk(max);
     if (batch.length > 0) this.cursor = batch[batch.length - 1].seq + 1;
-    if (this.cursor >= this.nextSeq) this.catchUp();
+    if (this.cursor >= this.writtenSeq) this.catchUp();
     return batch;
   }
 
@@ -218,6 +297,13 @@ export class MessageLog {
 
   close(): void {
     if (this.closed) return;
+    // Staged messages were not acknowledged, but are kept all the same: the broker sends them again, and a message
+    // stored twice is stored once.
+    try {
+      this.writeStaged();
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'cannot write the last staged messages; the broker sends them again');
+    }
     this.closed = true;
     clearInterval(this.flushTimer);
     try {
@@ -261,6 +347,7 @@ export class MessageLog {
       last.size = validBytes;
     }
     this.nextSeq = Math.max(nextSeq, this.committed);
+    this.writtenSeq = this.nextSeq;
     this.writeFd = openSync(last.path, 'a');
     // Bytes still to process: whole earlier segments count in full (an over-estimate by at most their committed part).
     this.pendingBytes = pending;
@@ -318,7 +405,7 @@ export class MessageLog {
   private readFromDisk(max: number): BufferedMessage[] {
     const batch: BufferedMessage[] = [];
     let budget = Math.max(READ_CHUNK, this.options.memoryMaxBytes / 4);
-    while (batch.length < max && this.cursor + batch.length < this.nextSeq && budget > 0) {
+    while (batch.length < max && this.cursor + batch.length < this.writtenSeq && budget > 0) {
       if (!this.reader) {
         const wanted = this.cursor + batch.length;
         let index = this.segments.length - 1;
@@ -388,9 +475,20 @@ function readFrameAt(fd: number, path: string, offset: number): Buffer {
   return buffer;
 }
 
-function writeAll(fd: number, data: Buffer): void {
-  let written = 0;
-  while (written < data.length) written += writeSync(fd, data, written);
+function writeAllv(fd: number, slices: Buffer[]): void {
+  let rest = slices;
+  while (rest.length > 0) {
+    let written = rest.length === 1 ? writeSync(fd, rest[0]) : writevSync(fd, rest);
+    const left: Buffer[] = [];
+    for (const slice of rest) {
+      if (written >= slice.length) written -= slice.length;
+      else {
+        left.push(written > 0 ? slice.subarray(written) : slice);
+        written = 0;
+      }
+    }
+    rest = left;
+  }
 }
 
 function fstatSizeOf(path: string): number {

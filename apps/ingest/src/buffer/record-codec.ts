@@ -21,21 +21,24 @@ const BODY_FIXED = 8 + 8 + 4 + 1 + 2;
 /** Larger than any frame ingest writes; a length beyond it can only be a torn or corrupt frame. */
 export const MAX_FRAME_BODY = 256 * 1024 * 1024 + 65_536 + BODY_FIXED;
 
-export function encodeRecord(message: BufferedMessage): Buffer {
-  const topicLength = Buffer.byteLength(message.topic);
-  const bodyLength = BODY_FIXED + topicLength + message.payload.length;
-  const frame = Buffer.allocUnsafe(FRAME_HEADER + bodyLength);
+/** Bytes the frame of `message` takes, given its topic's length in UTF-8. */
+export function frameLength(message: BufferedMessage, topicBytes: number): number {
+  return FRAME_HEADER + BODY_FIXED + topicBytes + message.payload.length;
+}
+
+/** Writes the frame of `message` into `frame`, which is exactly {@link frameLength} bytes. */
+export function encodeRecordInto(message: BufferedMessage, topicBytes: number, frame: Buffer): void {
+  const bodyLength = frame.length - FRAME_HEADER;
   let at = FRAME_HEADER;
   at = frame.writeDoubleLE(message.seq, at);
   at = frame.writeDoubleLE(message.receivedAt, at);
   at = frame.writeUInt32LE(message.size, at);
   at = frame.writeUInt8(message.qos, at);
-  at = frame.writeUInt16LE(topicLength, at);
+  at = frame.writeUInt16LE(topicBytes, at);
   at += frame.write(message.topic, at, 'utf8');
   message.payload.copy(frame, at);
   frame.writeUInt32LE(bodyLength, 0);
   frame.writeUInt32LE(crc32(frame.subarray(FRAME_HEADER)), 4);
-  return frame;
 }
 
 export type DecodeResult =
