@@ -3,6 +3,7 @@
 // Run: npm run bench:ingest -- [--messages 100000] [--robots 10] [--store influxdb|postgres] [--window 400]
 //      [--heap-mb 192]  (ingest's V8 heap limit, as shipped for it; 0 leaves Node's default)
 //      [--profile <dir>]  (ingest runs with --cpu-prof into <dir>; its top self-time functions and GC share are printed)
+//      [--node-arg <flag>]  (repeatable: a Node option for ingest, e.g. --node-arg=--max-semi-space-size=32)
 // Prints one line per figure; the last line is one JSON object.
 //
 // How publish→durable latency is measured: ingest writes messages in the order it receives them, and one publisher
@@ -40,11 +41,12 @@ interface Args {
   window: number;
   heapMb: number;
   profile?: string;
+  nodeArgs: string[];
 }
 
 function parseArgs(argv: readonly string[]): Args {
   // Mosquitto queues at most 1,000 messages per subscriber by default (max_queued_messages) and drops the rest.
-  const args: Args = { messages: 100_000, robots: 10, window: 400, heapMb: INGEST_HEAP_MB };
+  const args: Args = { messages: 100_000, robots: 10, window: 400, heapMb: INGEST_HEAP_MB, nodeArgs: [] };
   const whole = wholeNumber;
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
@@ -55,6 +57,10 @@ function parseArgs(argv: readonly string[]): Args {
     else if (flag === '--heap-mb') {
       const heap = value();
       args.heapMb = heap === '0' ? 0 : whole(flag, heap, 65_536);
+    } else if (flag === '--node-arg') {
+      const option = value();
+      if (!option?.startsWith('--')) throw new Error(`--node-arg: expected a Node option such as --trace-gc`);
+      args.nodeArgs.push(option);
     } else if (flag === '--profile') {
       const dir = value();
       if (!dir) throw new Error('--profile: expected a directory');
@@ -66,7 +72,9 @@ function parseArgs(argv: readonly string[]): Args {
       }
       args.store = store;
     } else
-      throw new Error(`unknown argument '${argv[i]}' (--messages, --robots, --store, --window, --heap-mb, --profile)`);
+      throw new Error(
+        `unknown argument '${argv[i]}' (--messages, --robots, --store, --window, --heap-mb, --profile, --node-arg)`,
+      );
   }
   return args;
 }
@@ -272,7 +280,7 @@ async function main(): Promise<void> {
         REDIS_KEY_PREFIX: `fleet-bench:${run}:`,
       },
       args.heapMb,
-      args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [],
+      [...args.nodeArgs, ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [])],
     );
     // Ingest's session is persistent: once ingest is gone, end it so the broker does not keep it after the run.
     cleanups.push(() => client(mqttUrl, `fleet-ingest-bench-${run}-robots`, auth).then((c) => c.endAsync()));

@@ -110,6 +110,31 @@ describeEachDatabase('RobotRepository', (factory) => {
     expect(await robots.get('esp32_001')).toMatchObject({ last_seen: t2, ip_address: '10.0.0.8', status: 'online' });
   });
 
+  it('records the sightings of many robots in one call, with the same rules as one, registering the new ones', async () => {
+    const t0 = new Date('2026-01-24T10:29:00.000Z');
+    const t1 = new Date('2026-01-24T10:30:45.123Z');
+    const t2 = new Date('2026-01-24T10:31:00.000Z');
+    await robots.recordSighting('r_late', { at: t1, status: 'online', ip_address: '10.0.0.1' });
+    await robots.recordSighting('r_newer', { at: t0, status: 'online', camera_url: 'http://cam/1' });
+    await robots.recordSighting('r_quiet', { at: t0, status: 'maintenance' });
+
+    const { created } = await robots.recordSightings([
+      ['r_newer', { at: t2, status: 'error', camera_url: 'http://cam/2' }],
+      ['r_late', { at: t0, status: 'offline', ip_address: '10.0.0.9' }],
+      ['r_quiet', { at: t2 }],
+      ['r_fresh', { at: t1, status: 'online', device_type: 'esp32' }],
+    ]);
+    expect(created).toEqual(['r_fresh']);
+    // Newer: what it reports replaces what was known.
+    expect(await robots.get('r_newer')).toMatchObject({ last_seen: t2, status: 'error', camera_url: 'http://cam/2' });
+    // Late: nothing moves backwards.
+    expect(await robots.get('r_late')).toMatchObject({ last_seen: t1, status: 'online', ip_address: '10.0.0.1' });
+    // Reporting nothing but the time keeps the rest.
+    expect(await robots.get('r_quiet')).toMatchObject({ last_seen: t2, status: 'maintenance' });
+    expect(await robots.get('r_fresh')).toMatchObject({ last_seen: t1, status: 'online', device_type: 'esp32' });
+    expect(await robots.recordSightings([])).toEqual({ created: [] });
+  });
+
   it('keeps every sighting when many arrive at once for a new robot', async () => {
     const base = Date.parse('2026-03-01T00:00:00Z');
     const results = await Promise.all(

@@ -202,10 +202,18 @@ export class IngestWriter implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private async writeLiveState(plan: IngestPlan): Promise<void> {
-    // The live state keeps the newest point per series of the batch itself.
-    await this.live.apply(plan.points);
-    for (const { robotId, status, at } of plan.statuses) await this.live.setStatus(robotId, status, at);
-    await this.live.touch([...plan.sightings].map(([robotId, sighting]) => ({ robotId, at: sighting.at })));
+    // Every write is newest-wins, so they may go together, and only each robot's newest status of the batch counts
+    // (the live state keeps the newest point per series of the batch itself).
+    const newest = new Map<string, { status: string; at: Date }>();
+    for (const entry of plan.statuses) {
+      const known = newest.get(entry.robotId);
+      if (!known || entry.at >= known.at) newest.set(entry.robotId, entry);
+    }
+    await Promise.all([
+      this.live.apply(plan.points),
+      ...[...newest].map(([robotId, { status, at }]) => this.live.setStatus(robotId, status, at)),
+      this.live.touch([...plan.sightings].map(([robotId, sighting]) => ({ robotId, at: sighting.at }))),
+    ]);
   }
 
   private async reply(plan: IngestPlan): Promise<void> {

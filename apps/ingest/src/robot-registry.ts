@@ -16,8 +16,6 @@ const RELOAD_MS = 60_000;
 export const UNKNOWN_RELOAD_MS = 1_000;
 /** Unknown ids looked up at once; a batch naming more gets the rest looked up a second later. */
 const UNKNOWN_LOOKUP_MAX = 1_000;
-/** Sightings written at once, so a batch from many robots does not take the whole pool. */
-const WRITE_CONCURRENCY = 4;
 
 /**
  * The robots ingest knows, kept in memory so a message never waits for a lookup; refreshed from Postgres every
@@ -100,20 +98,14 @@ export class RobotRegistry implements RegistryView {
   /** Writes the plan's robot changes; safe to repeat (sightings never move backwards, events are keyed). */
   async apply(plan: IngestPlan, refused: (table: string) => (row: unknown, error: unknown) => void): Promise<void> {
     const sightings = [...plan.sightings];
-    for (let i = 0; i < sightings.length; i += WRITE_CONCURRENCY) {
-      await Promise.all(
-        sightings.slice(i, i + WRITE_CONCURRENCY).map((entry) =>
-          writeIsolating(
-            [entry],
-            async ([[robotId, sighting]]) => {
-              const { created } = await this.robots.recordSighting(robotId, sighting);
-              if (created) this.log.info({ robotId }, 'robot registered on its first message');
-            },
-            refused('robots'),
-          ),
-        ),
-      );
-    }
+    await writeIsolating(
+      sightings,
+      async (rows) => {
+        const { created } = await this.robots.recordSightings(rows);
+        for (const robotId of created) this.log.info({ robotId }, 'robot registered on its first message');
+      },
+      refused('robots'),
+    );
     await writeIsolating(
       plan.connectionEvents,
       (rows) => this.connections.insertMany(rows),

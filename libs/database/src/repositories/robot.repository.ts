@@ -284,6 +284,42 @@ export class RobotRepository {
     return { created: row.created };
   }
 
+  /**
+   * {@link recordSighting} for many robots in one statement: one UPDATE of the registered robots, in robot id order
+   * (so that two writers never wait on each other in a cycle), then the upsert for each robot it did not find.
+   * Returns the robots that were new.
+   */
+  async recordSightings(sightings: readonly (readonly [string, RobotSighting])[]): Promise<{ created: string[] }> {
+    if (sightings.length === 0) return { created: [] };
+    const sorted = [...sightings].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const column = <T>(pick: (sighting: RobotSighting) => T | undefined) =>
+      sorted.map(([, sighting]) => pick(sighting) ?? null);
+    const newer = sql`(r.last_seen IS NULL OR s.at >= r.last_seen)`;
+    const updated = await sql<{ robot_id: string }>`
+      UPDATE robots AS r SET
+        last_seen = GREATEST(r.last_seen, s.at),
+        status = CASE WHEN s.status IS NOT NULL AND ${newer} THEN s.status ELSE r.status END,
+        ip_address = CASE WHEN s.ip_address IS NOT NULL AND ${newer} THEN s.ip_address ELSE r.ip_address END,
+        camera_url = CASE WHEN s.camera_url IS NOT NULL AND ${newer} THEN s.camera_url ELSE r.camera_url END,
+        updated_at = now()
+      FROM unnest(
+        ${sorted.map(([robotId]) => robotId)}::text[],
+        ${column((x) => x.at)}::timestamptz[],
+        ${column((x) => x.status)}::text[],
+        ${column((x) => x.ip_address)}::text[],
+        ${column((x) => x.camera_url)}::text[]
+      ) AS s(robot_id, at, status, ip_address, camera_url)
+      WHERE r.robot_id = s.robot_id
+      RETURNING r.robot_id`.execute(this.db);
+    const found = new Set(updated.rows.map((row) => row.robot_id));
+    const created: string[] = [];
+    for (const [robotId, sighting] of sorted) {
+      if (found.has(robotId)) continue;
+      if ((await this.recordSighting(robotId, sighting)).created) created.push(robotId);
+    }
+    return { created };
+  }
+
   private toRow(fields: RobotFields) {
     const { location, settings, ...rest } = fields;
     return { ...rest, location: jsonb(location), settings: jsonb(settings) };
