@@ -285,9 +285,9 @@ export class RobotRepository {
   }
 
   /**
-   * {@link recordSighting} for many robots in one statement: one UPDATE of the registered robots, in robot id order
-   * (so that two writers never wait on each other in a cycle), then the upsert for each robot it did not find.
-   * Returns the robots that were new.
+   * {@link recordSighting} for many robots in two statements: one UPDATE of the registered robots, in robot id order
+   * (so that two writers never wait on each other in a cycle), then one INSERT of those it did not find. Returns the
+   * robots that were new.
    */
   async recordSightings(sightings: readonly (readonly [string, RobotSighting])[]): Promise<{ created: string[] }> {
     if (sightings.length === 0) return { created: [] };
@@ -312,11 +312,29 @@ export class RobotRepository {
       WHERE r.robot_id = s.robot_id
       RETURNING r.robot_id`.execute(this.db);
     const found = new Set(updated.rows.map((row) => row.robot_id));
-    const created: string[] = [];
-    for (const [robotId, sighting] of sorted) {
-      if (found.has(robotId)) continue;
-      if ((await this.recordSighting(robotId, sighting)).created) created.push(robotId);
-    }
+    const missing = sorted.filter(([robotId]) => !found.has(robotId));
+    if (missing.length === 0) return { created: [] };
+    const values = <T>(pick: (sighting: RobotSighting) => T | undefined) =>
+      missing.map(([, sighting]) => pick(sighting) ?? null);
+    const inserted = await sql<{ robot_id: string }>`
+      INSERT INTO robots (robot_id, name, last_seen, status, device_type, ip_address, camera_url)
+      SELECT s.robot_id, s.robot_id, s.at, COALESCE(s.status, 'online'), COALESCE(s.device_type, 'tonypi'),
+        s.ip_address, s.camera_url
+      FROM unnest(
+        ${missing.map(([robotId]) => robotId)}::text[],
+        ${values((x) => x.at)}::timestamptz[],
+        ${values((x) => x.status)}::text[],
+        ${values((x) => x.device_type)}::text[],
+        ${values((x) => x.ip_address)}::text[],
+        ${values((x) => x.camera_url)}::text[]
+      ) AS s(robot_id, at, status, device_type, ip_address, camera_url)
+      ON CONFLICT (robot_id) DO NOTHING
+      RETURNING robot_id`.execute(this.db);
+    const created = inserted.rows.map((row) => row.robot_id).sort();
+    // Registered by another writer between the two statements: the one-robot upsert settles it.
+    const fresh = new Set(created);
+    for (const [robotId, sighting] of missing)
+      if (!fresh.has(robotId) && (await this.recordSighting(robotId, sighting)).created) created.push(robotId);
     return { created };
   }
 

@@ -99,43 +99,68 @@ export function replaces(candidate: string, current: string | null | undefined):
  * one on a tie), so a batch needs one write per series.
  */
 export function prepareUpdates(updates: readonly LiveUpdate[]): PreparedUpdate[] {
-  const newest = new Map<string, PreparedUpdate>();
-  updates.forEach((update, index) => {
-    const at = `updates[${index}]`;
-    checkId(`${at}.robotId`, update.robotId);
-    const { measurement } = update;
-    if (typeof measurement !== 'string' || measurement === '' || measurement.startsWith('@')) {
+  // Checked in place and compared by time first: only the newest update per series is copied and stamped.
+  const newest = new Map<string, { update: LiveUpdate; series: string; ms: number }>();
+  for (let index = 0; index < updates.length; index++) {
+    const update = updates[index];
+    const ms = checkUpdate(update, index);
+    const series = seriesKey(update.measurement, update.tags);
+    const key = `${update.robotId}\n${series}`;
+    const current = newest.get(key);
+    if (current === undefined || ms >= current.ms) newest.set(key, { update, series, ms });
+  }
+  const prepared: PreparedUpdate[] = [];
+  for (const { update, series, ms } of newest.values()) {
+    const fields = { ...update.fields };
+    const percentage = fields[BATTERY_FIELD];
+    prepared.push({
+      robotId: update.robotId,
+      series,
+      entry: { time: new Date(ms).toISOString(), tags: { ...update.tags }, fields },
+      battery: update.measurement === BATTERY_MEASUREMENT && typeof percentage === 'number' ? percentage : null,
+    });
+  }
+  return prepared;
+}
+
+/** First and last instants with a 24-character ISO form (years 0 to 9999), which compare as strings. */
+const MIN_TIME_MS = Date.parse('0000-01-01T00:00:00.000Z');
+const MAX_TIME_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** Checks one update, naming its first bad field; returns its time in ms. */
+function checkUpdate(update: LiveUpdate, index: number): number {
+  const at = () => `updates[${index}]`;
+  if (typeof update.robotId !== 'string' || update.robotId === '') checkId(`${at()}.robotId`, update.robotId);
+  const { measurement } = update;
+  if (typeof measurement !== 'string' || measurement === '' || measurement.startsWith('@')) {
+    throw new TypeError(
+      `${at()}.measurement must be a non-empty string not starting with @, got ${String(measurement)}`,
+    );
+  }
+  const tags = update.tags ?? {};
+  for (const name in tags) {
+    if (!Object.hasOwn(tags, name)) continue;
+    const value: unknown = tags[name];
+    if (typeof value !== 'string') throw new TypeError(`${at()}.tags.${name} must be a string, got ${typeof value}`);
+  }
+  let count = 0;
+  const fields = update.fields ?? {};
+  for (const name in fields) {
+    if (!Object.hasOwn(fields, name)) continue;
+    const value: unknown = fields[name];
+    if (!(typeof value === 'string' || typeof value === 'boolean' || Number.isFinite(value))) {
       throw new TypeError(
-        `${at}.measurement must be a non-empty string not starting with @, got ${String(measurement)}`,
+        `${at()}.fields.${name} must be a finite number, a string or a boolean, got ${stringify(value)}`,
       );
     }
-    const tags: Record<string, string> = {};
-    for (const [name, value] of Object.entries(update.tags ?? {})) {
-      if (typeof value !== 'string') throw new TypeError(`${at}.tags.${name} must be a string, got ${typeof value}`);
-      tags[name] = value;
-    }
-    const fields: Record<string, number | string | boolean> = {};
-    for (const [name, value] of Object.entries(update.fields ?? {})) {
-      if (!(typeof value === 'string' || typeof value === 'boolean' || Number.isFinite(value))) {
-        throw new TypeError(
-          `${at}.fields.${name} must be a finite number, a string or a boolean, got ${stringify(value)}`,
-        );
-      }
-      fields[name] = value;
-    }
-    if (Object.keys(fields).length === 0) throw new TypeError(`${at}.fields must hold at least one field`);
-    const time = isoTime(`${at}.time`, update.time);
-    const percentage = fields[BATTERY_FIELD];
-    const prepared: PreparedUpdate = {
-      robotId: update.robotId,
-      series: seriesKey(measurement, tags),
-      entry: { time, tags, fields },
-      battery: measurement === BATTERY_MEASUREMENT && typeof percentage === 'number' ? percentage : null,
-    };
-    const key = `${prepared.robotId}\n${prepared.series}`;
-    if (replaces(time, newest.get(key)?.entry.time)) newest.set(key, prepared);
-  });
-  return [...newest.values()];
+    count += 1;
+  }
+  if (count === 0) throw new TypeError(`${at()}.fields must hold at least one field`);
+  const time: unknown = update.time;
+  const ms = time instanceof Date ? time.getTime() : NaN;
+  if (!(ms >= MIN_TIME_MS && ms <= MAX_TIME_MS))
+    throw new TypeError(`${at()}.time must be a valid Date in years 0 to 9999, got ${stringify(time)}`);
+  return ms;
 }
 
 /** The newest sighting per robot in a batch, as ISO strings. */

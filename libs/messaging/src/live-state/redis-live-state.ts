@@ -19,19 +19,24 @@ import {
 // other's newer value: hence scripts, one call per batch. Times are ISO strings of one fixed width, so they compare
 // as strings.
 
-/** KEYS[1]: battery hash, KEYS[2..]: robot hashes. ARGV, 6 per update: KEYS index, robot id, series, time, entry, battery. */
+/**
+ * KEYS[1]: battery hash, KEYS[2..]: robot hashes. ARGV[1]: a JSON array with one [KEYS index, robot id, series,
+ * time, battery or ""] per update; ARGV[1 + i]: the entry of update i. One argument per update, not six: building
+ * the arguments was most of what a call cost the caller.
+ */
 const APPLY = `
-for i = 1, #ARGV, 6 do
-  local key = KEYS[tonumber(ARGV[i])]
-  local old = redis.call('HGET', key, ARGV[i + 2])
+local updates = cjson.decode(ARGV[1])
+for i, u in ipairs(updates) do
+  local key = KEYS[u[1]]
+  local old = redis.call('HGET', key, u[3])
   local newer = true
   if old then
     local ok, entry = pcall(cjson.decode, old)
-    if ok and type(entry) == 'table' and type(entry.time) == 'string' and entry.time > ARGV[i + 3] then newer = false end
+    if ok and type(entry) == 'table' and type(entry.time) == 'string' and entry.time > u[4] then newer = false end
   end
   if newer then
-    redis.call('HSET', key, ARGV[i + 2], ARGV[i + 4])
-    if ARGV[i + 5] ~= '' then redis.call('HSET', KEYS[1], ARGV[i + 1], ARGV[i + 5]) end
+    redis.call('HSET', key, u[3], ARGV[i + 1])
+    if u[5] ~= '' then redis.call('HSET', KEYS[1], u[2], u[5]) end
   end
 end
 return 0`;
@@ -93,16 +98,19 @@ export class RedisLiveState implements LiveState {
     if (prepared.length === 0) return;
     const keys = [this.redis.key('fleet:battery')];
     const keyIndex = new Map<string, number>();
-    const args: Arg[] = [];
+    const meta: [number, string, string, string, string][] = [];
+    const entries: string[] = [];
     for (const { robotId, series, entry, battery } of prepared) {
       let index = keyIndex.get(robotId);
       if (index === undefined) {
         index = keys.push(this.robotKey(robotId));
         keyIndex.set(robotId, index);
       }
-      args.push(index, robotId, series, entry.time, JSON.stringify(entry), battery ?? '');
+      // The battery as text, as Redis keeps it: a Lua number would come back as 17 digits.
+      meta.push([index, robotId, series, entry.time, battery === null ? '' : String(battery)]);
+      entries.push(JSON.stringify(entry));
     }
-    await this.client.fleetLiveApply(keys.length, ...keys, ...args);
+    await this.client.fleetLiveApply(keys.length, ...keys, JSON.stringify(meta), ...entries);
   }
 
   async setStatus(robotId: string, status: string, at: Date): Promise<void> {
