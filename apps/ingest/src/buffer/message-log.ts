@@ -58,14 +58,15 @@ const SLAB_BYTES = 256 * 1024;
  * acknowledged, and committed once what was made of it is stored. After a crash, everything after the last commit is
  * read again (stores are idempotent, so nothing is counted twice).
  *
- * A message is written with one `write` system call before it is acknowledged, so it survives the process being
- * killed; the disk itself is flushed every `fsyncMs` (like a database's group commit), which bounds what a power
- * failure can take. Messages also stay in memory, up to `memoryMaxBytes`, so they are not read back in the normal
+ * Messages are staged as they arrive and written together, one `write` system call for all that arrived in one turn
+ * of the event loop, before any of them is acknowledged, so they survive the process being killed; the disk itself
+ * is flushed every `fsyncMs` (like a database's group commit), which bounds what a power failure can take. Messages also stay in memory, up to `memoryMaxBytes`, so they are not read back in the normal
  * case; past that bound the log "spills" and the reader follows the files until it has caught up.
  *
  * @example
  * const log = MessageLog.open({ dir, maxBytes: 1 << 30, memoryMaxBytes: 64 << 20, fsyncMs: 100, logger });
- * log.append({ receivedAt: Date.now(), qos: 1, topic, payload, size: payload.length }); // then acknowledge
+ * log.stage({ receivedAt: Date.now(), qos: 1, topic, payload, size: payload.length }); // ... more of this turn
+ * log.writeStaged(); // then acknowledge them
  * const batch = log.take(5_000); // ... store it ...
  * log.commit(batch);
  */
