@@ -23,6 +23,22 @@ export interface RedisEventBusOptions {
 /** The one field of a stream entry: the event's data as JSON. */
 const FIELD = 'data';
 
+/**
+ * XADDs every event of a publish in one call. KEYS[1]: the stream; ARGV[1]: its MAXLEN; ARGV[2..]: the events. A
+ * script runs whole, like the MULTI it replaces, and one argument per event costs the caller a fraction of eight
+ * arguments per XADD.
+ */
+const PUBLISH = `
+local ids = {}
+for i = 2, #ARGV do
+  ids[i - 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', '${FIELD}', ARGV[i])
+end
+return ids`;
+
+interface PublishScript {
+  fleetPublishEvents(key: string, maxLength: number, ...payloads: string[]): Promise<string[]>;
+}
+
 /** The key of an event stream: `events:<stream>` under the installation's prefix. */
 export function streamKey(redis: RedisConnection, stream: string): string {
   return redis.key(`events:${stream}`);
@@ -64,6 +80,7 @@ export class RedisEventBus implements EventBus {
     if (!Number.isSafeInteger(options.maxLength) || options.maxLength < 1) {
       throw new RangeError(`maxLength must be a positive integer, got ${options.maxLength}`);
     }
+    options.redis.client.defineCommand('fleetPublishEvents', { lua: PUBLISH, numberOfKeys: 1 });
   }
 
   async publish(stream: string, data: readonly unknown[]): Promise<string[]> {
@@ -72,20 +89,13 @@ export class RedisEventBus implements EventBus {
     const payloads = encodeEvents(stream, data);
     if (payloads.length === 0) return [];
     const key = streamKey(this.options.redis, stream);
-    // MULTI: one round trip, and the batch lands whole or not at all.
-    const transaction = this.options.redis.client.multi();
-    for (const payload of payloads) transaction.xadd(key, 'MAXLEN', '~', this.options.maxLength, '*', FIELD, payload);
-    let results: [Error | null, unknown][] | null;
+    const client = this.options.redis.client as Redis & PublishScript;
     try {
-      results = await transaction.exec();
+      const ids = await client.fleetPublishEvents(key, this.options.maxLength, ...payloads);
+      return ids.map(String);
     } catch (error) {
       throw new Error(`could not publish ${payloads.length} events to ${stream}`, { cause: error });
     }
-    const failed = results?.find(([error]) => error !== null)?.[0];
-    if (!results || failed) {
-      throw new Error(`could not publish ${payloads.length} events to ${stream}`, { cause: failed ?? undefined });
-    }
-    return results.map(([, id]) => String(id));
   }
 
   subscribe<T>(
