@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
 import { REPORT_REQUEST_STREAM, REPORT_STREAM } from '@fleet/contracts';
 import { ReportRepository, SystemLogRepository, type ReportRecord, type ReportRow } from '@fleet/database';
-import { EVENT_BUS, type EventBus, type Subscription } from '@fleet/messaging';
+import { EVENT_BUS, KickedRounds, type EventBus } from '@fleet/messaging';
 import { CLOCK, HealthRegistry, LOGGER, type Clock, type FailureHealth } from '@fleet/platform';
 import { ReportProducer, reportEvent } from '@fleet/reports';
 import { ReportMetrics } from './report.metrics';
@@ -27,11 +27,7 @@ export function retryDelayMs(attempt: number, baseMs: number): number {
 export class ReportWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   /** This process's lease holder name: a replica restarted under the same instance id holds nothing of the old one. */
   readonly owner: string;
-  private timer?: NodeJS.Timeout;
-  private subscription?: Subscription;
-  private pumping?: Promise<void>;
-  private again = false;
-  private stopped = false;
+  private readonly rounds = new KickedRounds(() => this.pump());
   private readonly running = new Set<Promise<void>>();
   private readonly health: FailureHealth;
   private readonly log: Logger;
@@ -58,71 +54,55 @@ export class ReportWorker implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   onApplicationBootstrap(): void {
-    this.subscription = this.bus.subscribe<unknown>(
-      REPORT_REQUEST_STREAM,
-      'report-workers',
-      `report-workers-${this.config.instanceId}`,
-      () => {
-        this.kick();
-        return Promise.resolve();
-      },
-      { from: 'end' },
-    );
-    this.timer = setInterval(() => this.kick(), this.config.reports.checkIntervalMs);
-    this.timer.unref();
-    this.kick();
+    this.rounds.start({
+      bus: this.bus,
+      stream: REPORT_REQUEST_STREAM,
+      group: 'report-workers',
+      instanceId: this.config.instanceId,
+      intervalMs: this.config.reports.checkIntervalMs,
+    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.subscription?.close();
-    await this.pumping;
+    await this.rounds.stop();
     // A report under way is finished (its lease is renewed meanwhile), unless shutdown runs out of time first.
     await Promise.all(this.running);
   }
 
   /** Looks for reports to make now, or right after the look under way. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.pumping = this.pump().finally(() => {
-      this.pumping = undefined;
-    });
+    this.rounds.kick();
   }
 
   /** Resolves once nothing is being looked for or made (tests). */
   async idle(): Promise<void> {
-    while (this.pumping || this.running.size > 0) {
-      await this.pumping;
+    await this.rounds.idle();
+    while (this.running.size > 0) {
       await Promise.all(this.running);
+      await this.rounds.idle();
     }
   }
 
-  private async pump(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        await this.failAbandoned();
-        while (!this.stopped && this.running.size < this.config.reports.concurrency) {
-          const row = await this.reports.claim(this.owner, this.clock.now(), this.config.reports.leaseMs);
-          if (!row) break;
-          const run: Promise<void> = this.run(row).finally(() => {
-            this.running.delete(run);
-            this.kick();
-          });
-          this.running.add(run);
-        }
-        this.health.succeeded();
-      } catch (error) {
-        this.health.failed(error);
-        this.log.warn({ err: error }, 'cannot look for reports to make; trying again shortly');
-        return;
+  /** Takes up reports while there is room; never asks for another round itself (a finished run kicks). */
+  private async pump(): Promise<boolean> {
+    try {
+      await this.failAbandoned();
+      while (!this.rounds.isStopped && this.running.size < this.config.reports.concurrency) {
+        const row = await this.reports.claim(this.owner, this.clock.now(), this.config.reports.leaseMs);
+        if (!row) break;
+        const run: Promise<void> = this.run(row).finally(() => {
+          this.running.delete(run);
+          this.kick();
+        });
+        this.running.add(run);
       }
-    } while (this.again && !this.stopped);
+      this.health.succeeded();
+      return false;
+    } catch (error) {
+      this.health.failed(error);
+      this.log.warn({ err: error }, 'cannot look for reports to make; trying again shortly');
+      throw error;
+    }
   }
 
   /** Reports whose replica died during their last attempt: failed, and said so. */

@@ -1,6 +1,7 @@
 export { FLEET_CLIENT_ID_PREFIX, mayPublish, maySubscribe, robotIdProblem, type BrokerIdentity } from './broker-access';
 export { EmbeddedBroker, INTERNAL_USER, type EmbeddedBrokerOptions } from './embedded-broker';
 export type { BusEvent, EventBus, SubscribeOptions, Subscription } from './event-bus/event-bus';
+export { KickedRounds, type KickedRoundsOptions } from './event-bus/kicked-rounds';
 export { MemoryEventBus, type MemoryEventBusOptions } from './event-bus/memory-event-bus';
 export { RedisEventBus, type RedisEventBusOptions } from './event-bus/redis-event-bus';
 export {

@@ -19,11 +19,11 @@ import {
 } from '@fleet/database';
 import {
   EVENT_BUS,
+  KickedRounds,
   MQTT_CONNECTION,
   MqttPublishError,
   type EventBus,
   type MqttConnection,
-  type Subscription,
 } from '@fleet/messaging';
 import { CLOCK, HealthRegistry, LOGGER, type Clock, type FailureHealth } from '@fleet/platform';
 import { commandTopic, nextStep, outboundMessage } from './command-delivery';
@@ -63,11 +63,7 @@ const BATCH = 200;
  */
 @Injectable()
 export class CommandDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private subscription?: Subscription;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = false;
+  private readonly rounds = new KickedRounds(() => this.nextRound());
   private readonly health: FailureHealth;
   private readonly log: Logger;
 
@@ -88,58 +84,40 @@ export class CommandDispatcher implements OnApplicationBootstrap, BeforeApplicat
   }
 
   onApplicationBootstrap(): void {
-    this.subscription = this.bus.subscribe<unknown>(
-      COMMAND_REQUEST_STREAM,
-      'command-dispatch',
-      `command-dispatch-${this.config.instanceId}`,
-      () => {
-        this.kick();
-        return Promise.resolve();
-      },
-      { from: 'end' },
-    );
-    this.timer = setInterval(() => this.kick(), this.config.commands.checkIntervalMs);
-    this.timer.unref();
-    this.kick();
+    this.rounds.start({
+      bus: this.bus,
+      stream: COMMAND_REQUEST_STREAM,
+      group: 'command-dispatch',
+      instanceId: this.config.instanceId,
+      intervalMs: this.config.commands.checkIntervalMs,
+    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.subscription?.close();
-    await this.running;
+    await this.rounds.stop();
   }
 
   /** Runs a round now, or right after the one running. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.rounds().finally(() => {
-      this.running = undefined;
-    });
+    this.rounds.kick();
   }
 
   /** Resolves when no round is running (tests). */
-  async idle(): Promise<void> {
-    while (this.running) await this.running;
+  idle(): Promise<void> {
+    return this.rounds.idle();
   }
 
-  private async rounds(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        const handled = await this.round();
-        this.health.succeeded();
-        if (handled >= BATCH) this.again = true;
-      } catch (error) {
-        this.health.failed(error);
-        this.log.warn({ err: error }, 'command delivery round failed; trying again shortly');
-        return;
-      }
-    } while (this.again && !this.stopped);
+  /** A round, saying how it went; another follows at once after a full batch. */
+  private async nextRound(): Promise<boolean> {
+    try {
+      const handled = await this.round();
+      this.health.succeeded();
+      return handled >= BATCH;
+    } catch (error) {
+      this.health.failed(error);
+      this.log.warn({ err: error }, 'command delivery round failed; trying again shortly');
+      throw error;
+    }
   }
 
   /** One round: returns how many commands and results it looked at. */
