@@ -54,6 +54,32 @@ if (missing.length > 0) {
         expect(response.headers.get('referrer-policy')).toBe('no-referrer');
       });
 
+      it('compresses large answers for clients that accept it, and leaves small ones as they are', async () => {
+        const document = '/api/docs/openapi.json';
+        const plain = await api.call('GET', document, { headers: { 'accept-encoding': 'identity' } });
+        expect(plain.status).toBe(200);
+        expect(plain.headers.get('content-encoding')).toBeNull();
+        expect(JSON.stringify(plain.body).length).toBeGreaterThan(32 * 1024);
+        for (const [accepted, used] of [
+          ['br, gzip', 'br'],
+          ['gzip', 'gzip'],
+        ]) {
+          const compressed = await api.call('GET', document, { headers: { 'accept-encoding': accepted } });
+          expect([accepted, compressed.status, compressed.headers.get('content-encoding')]).toEqual([
+            accepted,
+            200,
+            used,
+          ]);
+          expect(compressed.body).toEqual(plain.body);
+        }
+        const small = await api.call('GET', '/api/v1/auth/me', {
+          token: await api.tokenFor('viewer'),
+          headers: { 'accept-encoding': 'br, gzip' },
+        });
+        expect(small.status).toBe(200);
+        expect(small.headers.get('content-encoding')).toBeNull();
+      });
+
       it('only Swagger UI may run its inline bootstrap script', async () => {
         for (const path of ['/api/docs', '/api/docs/']) {
           const docs = await api.call('GET', path);
