@@ -17,7 +17,8 @@
 // Every answer must be 2xx, else the run fails; each route's answer is checked once against what was seeded.
 // Figures: req/s is the mean of autocannon's per-second counts, latencies are its p50 and p99.
 // Run: npm run bench:api -- [--robots 20] [--days 7] [--alerts 5000] [--connections 10] [--duration 10]
-//      [--warmup 2] [--smoke]  (--smoke: one day of history, 2 s per route after 1 s of warm-up, for CI)
+//      [--warmup 2] [--routes latest_state,history_7d_1m,alerts_list] [--smoke]
+//      (--routes: only these; --smoke: one day of history, 2 s per route after 1 s of warm-up, for CI)
 // Prints one line per figure; the last line is one JSON object.
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -29,7 +30,9 @@ import pino from 'pino';
 import { loadConfig, type FleetConfig } from '@fleet/config';
 import { MAX_HISTORY_BUCKETS } from '@fleet/contracts';
 import { EmbeddedPostgres } from '@fleet/database';
-import { InfluxHttp } from '@fleet/telemetry';
+import type { Kysely } from 'kysely';
+import type { DB } from '@fleet/database';
+import { InfluxHttp, InfluxTelemetryStore, RollupMaintainer } from '@fleet/telemetry';
 import { startApi, type ApiApp } from './api/api-app';
 import { Cleanups, cleanUpOnSignal } from './cleanups';
 import { loadRoute, type LoadFigures, type LoadOptions } from './api/load';
@@ -49,6 +52,20 @@ interface Args extends LoadOptions {
   robots: number;
   days: number;
   alerts: number;
+  routes: readonly RouteName[];
+}
+
+const ROUTES = ['latest_state', 'history_7d_1m', 'alerts_list'] as const;
+type RouteName = (typeof ROUTES)[number];
+
+/** `a,b` → the routes named, each one of {@link ROUTES}. */
+function routeList(text: string | undefined): RouteName[] {
+  const names = (text ?? '').split(',').filter((name) => name !== '');
+  const unknown = names.filter((name) => !(ROUTES as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new Error(`--routes takes a comma-separated list of ${ROUTES.join(', ')}; got '${text ?? ''}'`);
+  }
+  return names as RouteName[];
 }
 
 const SMOKE = { days: 1, durationS: 2, warmupS: 1 };
@@ -67,14 +84,24 @@ function parseArgs(argv: readonly string[]): Args {
     else if (flag === '--connections') given.connections = whole(flag, value(), 1_000);
     else if (flag === '--duration') given.durationS = whole(flag, value(), 3_600);
     else if (flag === '--warmup') given.warmupS = whole(flag, value(), 600);
+    else if (flag === '--routes') given.routes = routeList(value());
     else if (flag === '--smoke' && inline === undefined) smoke = true;
     else {
       throw new Error(
-        `unknown argument '${argv[i]}' (--robots, --days, --alerts, --connections, --duration, --warmup, --smoke)`,
+        `unknown argument '${argv[i]}' ` +
+          '(--robots, --days, --alerts, --connections, --duration, --warmup, --routes, --smoke)',
       );
     }
   }
-  const defaults = { robots: 20, days: HISTORY_DAYS, alerts: 5_000, connections: 10, durationS: 10, warmupS: 2 };
+  const defaults = {
+    robots: 20,
+    days: HISTORY_DAYS,
+    alerts: 5_000,
+    connections: 10,
+    durationS: 10,
+    warmupS: 2,
+    routes: ROUTES,
+  };
   return { ...defaults, ...(smoke ? SMOKE : {}), ...given };
 }
 
@@ -82,9 +109,6 @@ const line = (label: string, value: string) => process.stdout.write(`${label.pad
 const n = (value: number, digits = 0) =>
   Number.isFinite(value) ? value.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
 const round1 = (value: number) => Math.round(value * 10) / 10;
-
-const ROUTES = ['latest_state', 'history_7d_1m', 'alerts_list'] as const;
-type RouteName = (typeof ROUTES)[number];
 
 interface Route {
   label: string;
@@ -161,6 +185,23 @@ function minutesWithPoints(times: Iterable<number>, from: number, to: number): n
   return minutes.size;
 }
 
+/** Runs a rollup maintainer reaching back `backfillMs` until it has caught up; the minutes it rolled. */
+async function rollAll(db: Kysely<DB>, store: InfluxTelemetryStore, backfillMs: number): Promise<number> {
+  const maintainer = new RollupMaintainer(db, {
+    minutes: store,
+    now: () => new Date(),
+    minuteChunkMs: 6 * 60 * MINUTE_MS,
+    minuteBackfillMs: backfillMs,
+  });
+  let minutes = 0;
+  for (let run = 0; run < 1_000; run++) {
+    const result = await maintainer.run();
+    minutes += result.minutesRolled;
+    if (result.minutesRolled + result.hoursRolled + result.marksRolled === 0) return minutes;
+  }
+  throw new Error('the rollups did not catch up in 1,000 runs');
+}
+
 function* every(from: number, to: number, step: number): Generator<number> {
   for (let t = from; t < to; t += step) yield t;
 }
@@ -220,6 +261,12 @@ async function main(): Promise<void> {
       `seeded ${args.days} day${args.days > 1 ? 's' : ''} of ${robotId}'s robot_status`,
       `${n(historyPoints)} points, one every ${STATUS_EVERY_MS / 1000} s`,
     );
+    if (app.store instanceof InfluxTelemetryStore) {
+      // What the reports service does in production: roll InfluxDB's points into Fleet's 1-minute rollups.
+      const rolling = performance.now();
+      const minutes = await rollAll(app.db, app.store, args.days * DAY_MS + DAY_MS);
+      line('rolled the 1-minute rollups', `${n(minutes)} minutes in ${n((performance.now() - rolling) / 1000, 1)} s`);
+    }
     const alerts = await seedAlerts(app.db, ids, args.alerts, new Date(now - HISTORY_DAYS * DAY_MS), new Date(now));
     line(
       `seeded ${n(args.alerts)} alerts`,
@@ -263,10 +310,13 @@ async function main(): Promise<void> {
         label: `history ${n(rangeMs / DAY_MS, 2)} d, 1-minute buckets`,
         path: `/api/v1/robots/${robotId}/telemetry?${query.toString()}`,
         check: (body) => {
-          const history = body as { buckets?: { values: Record<string, number | null> }[] };
-          const buckets = history.buckets ?? [];
-          if (buckets.length !== expectedBuckets) return `${buckets.length} buckets, ${expectedBuckets} expected`;
-          if (buckets.some((b) => typeof b.values.system_cpu_percent !== 'number')) return 'a bucket without a value';
+          const history = body as { time?: number[]; values?: Record<string, (number | null)[]> };
+          const times = history.time ?? [];
+          const values = history.values?.system_cpu_percent ?? [];
+          if (times.length !== expectedBuckets) return `${times.length} buckets, ${expectedBuckets} expected`;
+          if (values.length !== times.length || values.some((v) => typeof v !== 'number')) {
+            return 'a bucket without a value';
+          }
           return undefined;
         },
       },
@@ -282,7 +332,7 @@ async function main(): Promise<void> {
       },
     };
 
-    for (const name of ROUTES) {
+    for (const name of args.routes) {
       const route = routes[name];
       const token = await app.login(app.config.auth.adminUsername, adminPassword);
       const response = await fetch(`${app.url}${route.path}`, { headers: { authorization: `Bearer ${token}` } });
@@ -296,8 +346,9 @@ async function main(): Promise<void> {
       figures[name] = result;
       line(
         route.label,
-        `${n(result.reqPerS)} req/s, p50 ${n(result.p50Ms, 1)} ms, p99 ${n(result.p99Ms, 1)} ms ` +
-          `(${n(result.requests)} requests, ${n(text.length)} bytes each)`,
+        `${n(result.reqPerS)} req/s, p50 ${n(result.p50Ms, 1)} ms, p97.5 ${n(result.p97_5Ms, 1)} ms, ` +
+          `p99 ${n(result.p99Ms, 1)} ms (${n(result.requests)} requests, ${n(text.length)} bytes each, ` +
+          `${n(result.bytesPerAnswer)} on the wire)`,
       );
     }
     line('load', `${args.connections} connections, ${args.durationS} s per route after ${args.warmupS} s of warm-up`);
@@ -314,7 +365,18 @@ async function main(): Promise<void> {
   const summary = Object.fromEntries(
     ROUTES.map((name) => {
       const f = figures[name];
-      return [name, f ? { req_per_s: Math.round(f.reqPerS), p50_ms: round1(f.p50Ms), p99_ms: round1(f.p99Ms) } : null];
+      return [
+        name,
+        f
+          ? {
+              req_per_s: Math.round(f.reqPerS),
+              p50_ms: round1(f.p50Ms),
+              p97_5_ms: round1(f.p97_5Ms),
+              p99_ms: round1(f.p99Ms),
+              wire_bytes: Math.round(f.bytesPerAnswer),
+            }
+          : null,
+      ];
     }),
   );
   process.stdout.write(`${JSON.stringify({ bench: 'api', ...summary, store })}\n`);

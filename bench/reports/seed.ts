@@ -80,7 +80,7 @@ export async function seedRollups(
     CROSS JOIN LATERAL (SELECT ${MEAN} AS mean) AS v`.execute(db);
   await db
     .insertInto('telemetry_rollup_progress')
-    .values({ tier: 'hour', rolled_until: new Date(to) })
+    .values({ tier: 'hour', rolled_from: new Date(to - days * 86_400_000), rolled_until: new Date(to) })
     .onConflict((oc) => oc.column('tier').doUpdateSet({ rolled_until: new Date(to) }))
     .execute();
   return { hourly: Number(hourly.numAffectedRows ?? 0), minutes: Number(minutes.numAffectedRows ?? 0) };

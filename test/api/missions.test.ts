@@ -416,8 +416,8 @@ if (missing.length > 0) {
         from: startedAt.toISOString(),
         to: new Date(completed.body.completed_at).toISOString(),
       });
-      const counted = history.body.buckets.reduce(
-        (sum: number, b: { values: { percentage: number | null } }) => sum + (b.values.percentage ?? 0),
+      const counted = (history.body.values.percentage as (number | null)[]).reduce<number>(
+        (sum, n) => sum + (n ?? 0),
         0,
       );
       expect(counted).toBe(1);

@@ -390,10 +390,8 @@ if (missing.length > 0) {
         every_ms: MINUTE,
         from,
         to,
-        buckets: [
-          { time: from, values: { percentage: 90 } },
-          { time: at(1, 0).toISOString(), values: { percentage: 86 } },
-        ],
+        time: [Date.parse(from), at(1, 0).getTime()],
+        values: { percentage: [90, 86] },
       });
 
       const counted = await api.call(
@@ -402,14 +400,14 @@ if (missing.length > 0) {
         { token: viewer },
       );
       expect(counted.body.fields).toEqual(['percentage', 'voltage']);
-      expect(counted.body.buckets).toEqual([{ time: from, values: { percentage: 3, voltage: 3 } }]);
+      expect(counted.body).toMatchObject({ time: [Date.parse(from)], values: { percentage: [3], voltage: [3] } });
 
       const sensor = await api.call(
         'GET',
         `/api/v1/robots/tele-1/telemetry?measurement=sensor_data&sensor_type=ultrasonic&from=${from}&to=${to}`,
         { token: viewer },
       );
-      expect(sensor.body.buckets.map((b: { values: unknown }) => b.values)).toEqual([{ value: 20 }]);
+      expect(sensor.body.values).toEqual({ value: [20] });
 
       // The default range is the last hour, which holds these points.
       const recent = await api.call('GET', '/api/v1/robots/tele-1/telemetry?measurement=battery_status&fn=min', {
@@ -417,9 +415,7 @@ if (missing.length > 0) {
       });
       expect(recent.status).toBe(200);
       expect(Date.parse(recent.body.to) - Date.parse(recent.body.from)).toBe(60 * MINUTE);
-      expect(Math.min(...recent.body.buckets.map((b: { values: { percentage: number } }) => b.values.percentage))).toBe(
-        86,
-      );
+      expect(Math.min(...(recent.body.values.percentage as number[]))).toBe(86);
 
       const long = new Date(Date.parse(to) - 32 * 24 * 60 * MINUTE).toISOString();
       for (const [query, path] of [
@@ -466,13 +462,8 @@ if (missing.length > 0) {
         fields: ['system_cpu_percent', 'system_memory_percent'],
         fn: 'last',
         every_ms: MINUTE,
-        buckets: [
-          { time: from, values: { system_cpu_percent: 20, system_memory_percent: 41 } },
-          {
-            time: new Date(start.getTime() + MINUTE).toISOString(),
-            values: { system_cpu_percent: 30, system_memory_percent: 42 },
-          },
-        ],
+        time: [Date.parse(from), start.getTime() + MINUTE],
+        values: { system_cpu_percent: [20, 30], system_memory_percent: [41, 42] },
       });
 
       const mean = await api.call(
@@ -480,7 +471,7 @@ if (missing.length > 0) {
         `/api/v1/robots/snap-1/snapshots?from=${from}&to=${to}&every=2m&fn=mean&fields=system_cpu_percent`,
         { token: viewer },
       );
-      expect(mean.body.buckets).toEqual([{ time: from, values: { system_cpu_percent: 20 } }]);
+      expect(mean.body).toMatchObject({ time: [Date.parse(from)], values: { system_cpu_percent: [20] } });
     });
 
     it('answers the connection history, newest first, by range and page', async () => {
@@ -597,7 +588,7 @@ if (missing.length > 0) {
       expect(telemetry.parameters.map((p: { name: string }) => p.name)).toEqual(
         expect.arrayContaining(['robotId', 'measurement', 'fields', 'from', 'to', 'every', 'fn']),
       );
-      expect(telemetry.responses['200'].content['application/json'].schema.properties.buckets).toBeDefined();
+      expect(telemetry.responses['200'].content['application/json'].schema.properties.values).toBeDefined();
       expect(doc.paths['/api/v1/robots/{robotId}/state'].get.responses['200']).toBeDefined();
       expect(doc.paths['/api/v1/robots/{robotId}/credentials'].post.responses['201']).toBeDefined();
       expect(doc.paths['/api/v1/fleet/summary'].get.responses['200']).toBeDefined();

@@ -91,7 +91,7 @@ else
             everyMs: 3_600_000,
             fn: 'count',
           });
-          expect(result.buckets.reduce((sum, b) => sum + (b.values.value ?? 0), 0)).toBe(2_000);
+          expect(result.values.value.reduce<number>((sum, n) => sum + (n ?? 0), 0)).toBe(2_000);
         },
         60_000,
         200,

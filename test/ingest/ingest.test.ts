@@ -450,7 +450,7 @@ describe.each(setups)('ingest on $name', (setup) => {
         everyMs: 3_600_000,
         fn: 'count',
       });
-      expect(result.buckets.reduce((sum, b) => sum + (b.values.value ?? 0), 0)).toBe(500);
+      expect(result.values.value.reduce<number>((sum, n) => sum + (n ?? 0), 0)).toBe(500);
     }, 30_000);
     await eventually(
       async () => expect((await getJson<HealthBody>(`${app.url}/health/ready`)).status).toBe(200),

@@ -1,6 +1,8 @@
 import {
   autoWindowMs,
+  historyBuckets,
   MAX_BUCKETS,
+  type HistoryQuery,
   type LatestPoint,
   type TelemetryPoint,
   type TelemetryStore,
@@ -53,6 +55,11 @@ export function describeTelemetryStoreContract(name: string, open: () => Promise
     const base = Math.floor((Date.now() - 2 * DAY) / DAY) * DAY;
     const at = (offsetMs: number) => new Date(base + offsetMs);
     const robot = (label: string) => uniqueName(`contract_${label}`);
+    /** A history bucket by bucket, as the cases state it. */
+    const bucketed = async (query: HistoryQuery) => {
+      const result = await store().history(query);
+      return { everyMs: result.everyMs, fn: result.fn, buckets: historyBuckets(result) };
+    };
 
     beforeAll(async () => {
       opened = await open();
@@ -133,7 +140,7 @@ export function describeTelemetryStoreContract(name: string, open: () => Promise
       expect(await store().latest(id, 'battery_status')).toEqual([
         { tags: {}, fields: { percentage: 0, voltage: 7.4 }, time: at(2 * MINUTE) },
       ]);
-      const { buckets } = await store().history({
+      const { buckets } = await bucketed({
         robotId: id,
         measurement: 'battery_status',
         fields: ['percentage'],
@@ -143,7 +150,7 @@ export function describeTelemetryStoreContract(name: string, open: () => Promise
         fn: 'count',
       });
       expect(buckets).toEqual([{ time: at(0), values: { percentage: 2 } }]);
-      const mean = await store().history({
+      const mean = await bucketed({
         robotId: id,
         measurement: 'battery_status',
         fields: ['percentage'],
@@ -188,7 +195,7 @@ export function describeTelemetryStoreContract(name: string, open: () => Promise
         ['last', [5, null], [10, -2.5], [7, null]],
         ['count', [2, null], [1, 1], [1, null]],
       ] as const)('%s over aligned buckets', async (fn, first, second, fourth) => {
-        const result = await store().history({ ...query, from, to, everyMs: MINUTE, fn });
+        const result = await bucketed({ ...query, from, to, everyMs: MINUTE, fn });
         expect(result).toEqual({
           everyMs: MINUTE,
           fn,
@@ -201,7 +208,7 @@ export function describeTelemetryStoreContract(name: string, open: () => Promise
       });
 
       it('aggregates by mean when no function is given', async () => {
-        const result = await store().history({ ...query, fields: ['a'], from, to, everyMs: 2 * MINUTE });
+        const result = await bucketed({ ...query, fields: ['a'], from, to, everyMs: 2 * MINUTE });
         expect(result).toEqual({
           everyMs: 2 * MINUTE,
           fn: 'mean',
@@ -215,7 +222,7 @@ export function describeTelemetryStoreContract(name: string, open: () => Promise
       it('chooses a window giving at most MAX_BUCKETS buckets over 30 days', async () => {
         const longFrom = new Date(base - 28 * DAY);
         const longTo = new Date(base + 2 * DAY);
-        const result = await store().history({ ...query, from: longFrom, to: longTo, fn: 'count' });
+        const result = await bucketed({ ...query, from: longFrom, to: longTo, fn: 'count' });
         expect(result.everyMs).toBe(autoWindowMs(longFrom, longTo));
         expect((longTo.getTime() - longFrom.getTime()) / result.everyMs).toBeLessThanOrEqual(MAX_BUCKETS);
         expect(result.buckets).toEqual([{ time: at(0), values: { a: points.length, b: 1 } }]);
@@ -223,12 +230,10 @@ export function describeTelemetryStoreContract(name: string, open: () => Promise
 
       it('returns no buckets for a range, robot or field without points', async () => {
         const empty = { everyMs: MINUTE, fn: 'mean', buckets: [] };
-        expect(await store().history({ ...query, from: at(-HOUR), to: at(0), everyMs: MINUTE })).toEqual(empty);
-        expect(await store().history({ ...query, robotId: robot('nobody'), from, to, everyMs: MINUTE })).toEqual(empty);
-        expect(await store().history({ ...query, fields: ['missing'], from, to, everyMs: MINUTE })).toEqual(empty);
-        expect(await store().history({ ...query, measurement: 'robot_location', from, to, everyMs: MINUTE })).toEqual(
-          empty,
-        );
+        expect(await bucketed({ ...query, from: at(-HOUR), to: at(0), everyMs: MINUTE })).toEqual(empty);
+        expect(await bucketed({ ...query, robotId: robot('nobody'), from, to, everyMs: MINUTE })).toEqual(empty);
+        expect(await bucketed({ ...query, fields: ['missing'], from, to, everyMs: MINUTE })).toEqual(empty);
+        expect(await bucketed({ ...query, measurement: 'robot_location', from, to, everyMs: MINUTE })).toEqual(empty);
       });
     });
 
@@ -247,7 +252,7 @@ export function describeTelemetryStoreContract(name: string, open: () => Promise
         reading('humidity', 10, 0),
       ]);
       const history = (tags?: Record<string, string>) =>
-        store().history({
+        bucketed({
           robotId: id,
           measurement: 'sensor_data',
           fields: ['value'],
@@ -307,7 +312,7 @@ export function describeTelemetryStoreContract(name: string, open: () => Promise
       expect(await store().latest(id, 'sensor_data')).toEqual([{ tags, fields, time: at(5 * SECOND + 7) }]);
       expect(await store().latest(id, 'sensor_data', { 'servo id,=x': tags['servo id,=x'] })).toHaveLength(1);
       expect(await store().latest(id, 'sensor_data', { 'servo id,=x': "left' OR ''='" })).toEqual([]);
-      const { buckets } = await store().history({
+      const { buckets } = await bucketed({
         robotId: id,
         measurement: 'sensor_data',
         fields: ['temp, °C="x" it\'s'],
@@ -360,7 +365,7 @@ export function describeTelemetryStoreContract(name: string, open: () => Promise
       expect(await store().latest(id, 'robot_location')).toEqual([
         { tags: {}, fields: { x: 3 }, time: at(HOUR + 999) },
       ]);
-      const history = await store().history({
+      const history = await bucketed({
         robotId: id,
         measurement: 'robot_location',
         fields: ['x'],
@@ -386,7 +391,7 @@ export function describeTelemetryStoreContract(name: string, open: () => Promise
       }));
       await store().write(points);
 
-      const { buckets } = await store().history({
+      const { buckets } = await bucketed({
         robotId: id,
         measurement: 'servo_data',
         fields: ['position'],

@@ -310,7 +310,7 @@ describeWithServer('INFLUX_URL', 'InfluxTelemetryStore', (url) => {
         { tags: { 'key\\n': 'value＼' }, fields: { 'f＼': 'multi\r\nline' }, time: recent() },
       ]);
       expect(await store.robotsSeen(recent(), recent(1))).toContain('names_2\\r\\nline＼');
-      const { buckets } = await store.history({
+      const { times, values } = await store.history({
         robotId,
         measurement: 'robot_logs',
         fields: ['f\\'],
@@ -320,7 +320,7 @@ describeWithServer('INFLUX_URL', 'InfluxTelemetryStore', (url) => {
         fn: 'count',
         tags,
       });
-      expect(buckets).toEqual([{ time: recent(), values: { 'f\\': 1 } }]);
+      expect({ times, values }).toEqual({ times: [recent().getTime()], values: { 'f\\': [1] } });
     });
 
     it('refuses the reserved key time, naming it', async () => {

@@ -226,14 +226,14 @@ describeEachDatabase('PostgresTelemetryStore', (factory) => {
       const fresh = await Promise.all(
         (['mean', 'min', 'max', 'last', 'count'] as const).map((fn) => store.history({ ...query, fn })),
       );
-      expect(fresh.map((r) => r.buckets.map((b) => b.values.value))).toEqual([
+      expect(fresh.map((r) => r.values.value)).toEqual([
         [90, 270, 450, 570],
         [1, 181, 361, 541],
         [179, 359, 539, 599],
         [179, 359, 539, 599],
         [90, 90, 90, 30],
       ]);
-      expect(fresh[0]?.buckets.map((b) => b.time)).toEqual([0, 1, 2, 3].map((k) => new Date(start + k * 30 * MINUTE)));
+      expect(fresh[0]?.times).toEqual([0, 1, 2, 3].map((k) => start + k * 30 * MINUTE));
 
       now = at('2026-03-20T00:00:00Z');
       await store.maintain(now);
@@ -254,10 +254,8 @@ describeEachDatabase('PostgresTelemetryStore', (factory) => {
       expect(fine).toEqual({
         everyMs: MINUTE,
         fn: 'count',
-        buckets: [
-          { time: new Date(start), values: { value: 3 } },
-          { time: new Date(start + MINUTE), values: { value: 3 } },
-        ],
+        times: [start, start + MINUTE],
+        values: { value: [3, 3] },
       });
     });
 

@@ -6,6 +6,7 @@ import {
   InfluxTelemetryStore,
   markRollups,
   PostgresTelemetryStore,
+  RollupHistory,
   RollupMaintainer,
   RollupReader,
   type TelemetryPoint,
@@ -13,6 +14,7 @@ import {
 } from '@fleet/telemetry';
 import { DatabaseFactory, embeddedTarget } from '../support/database';
 import { reportMissingServer, serverUrl, uniqueName } from '../support/servers';
+import { describeTelemetryStoreContract } from '../support/telemetry-contract';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -213,6 +215,144 @@ if (influxUrl) {
     });
     await store.prepare();
     return store;
+  });
+
+  it('reaches back over what InfluxDB held before the first roll, and rolls those hours again', async () => {
+    const factory = new DatabaseFactory(embeddedTarget());
+    const { db } = await factory.create();
+    const http = new InfluxHttp({ url: influxUrl });
+    const database = uniqueName('rollup_backfill');
+    try {
+      // Points written before any rollup existed: nothing marks them.
+      const store = new InfluxTelemetryStore(http, { database, retention: 'INF' });
+      await store.prepare();
+      const robot = uniqueName('before');
+      const base = Math.floor((Date.now() - DAY) / HOUR) * HOUR;
+      await store.write(
+        [0, 1, 2].map((k) => ({
+          measurement: 'robot_status' as const,
+          robotId: robot,
+          fields: { cpu: 10 * (k + 1) },
+          time: new Date(base + k * MINUTE),
+        })),
+      );
+      const maintainer = new RollupMaintainer(db, {
+        minutes: store,
+        now: () => new Date(),
+        minuteChunkMs: 6 * HOUR,
+        minuteBackfillMs: 2 * DAY,
+      });
+      await catchUp(maintainer);
+      const progress = await db
+        .selectFrom('telemetry_rollup_progress')
+        .select(['rolled_from', 'rolled_until'])
+        .where('tier', '=', 'minute')
+        .executeTakeFirstOrThrow();
+      expect(progress.rolled_from.getTime()).toBeLessThanOrEqual(Date.now() - 2 * DAY);
+      const reader = new RollupReader(db);
+      const day = { measurement: 'robot_status' as const, fields: ['cpu'], robotIds: [robot] };
+      const period = { ...day, from: base, to: base + HOUR };
+      expect(await reader.summarize(period, await reader.plan(period.from, period.to))).toEqual([
+        expect.objectContaining({ count: 3, mean: 20, max: 30 }),
+      ]);
+      const hours = await db
+        .selectFrom('telemetry_rollups_hourly')
+        .select(['count', 'sum'])
+        .where('robot_id', '=', robot)
+        .execute();
+      expect(hours).toEqual([{ count: 3, sum: 60 }]);
+    } finally {
+      await http.query(`DROP DATABASE "${database}"`, { method: 'POST' });
+      await factory.dispose();
+    }
+  });
+
+  describe('InfluxDB histories read from the rollups', () => {
+    let factory: DatabaseFactory;
+    let db: Kysely<DB>;
+    let http: InfluxHttp;
+    let database: string;
+    let store: InfluxTelemetryStore;
+    let maintainer: RollupMaintainer;
+
+    beforeAll(async () => {
+      factory = new DatabaseFactory(embeddedTarget());
+      db = (await factory.create()).db;
+      http = new InfluxHttp({ url: influxUrl });
+      database = uniqueName('rollup_history');
+      store = new InfluxTelemetryStore(http, {
+        database,
+        retention: 'INF',
+        onLateMinutes: (marks) => markRollups(db, marks),
+        rollups: new RollupHistory(db),
+      });
+      await store.prepare();
+      // The tier reaches back over the days the cases write to.
+      maintainer = new RollupMaintainer(db, {
+        minutes: store,
+        now: () => new Date(),
+        minuteChunkMs: 6 * HOUR,
+        minuteBackfillMs: 4 * DAY,
+      });
+      await catchUp(maintainer);
+    });
+
+    afterAll(async () => {
+      await http.query(`DROP DATABASE "${database}"`, { method: 'POST' });
+      await factory.dispose();
+    });
+
+    // Every write is rolled before the next read, so the contract's histories come from the rollups.
+    describeTelemetryStoreContract('InfluxDB with its rollups kept', () => {
+      const rolled: TelemetryStore = Object.create(store) as TelemetryStore;
+      rolled.write = async (points) => {
+        await store.write(points);
+        await catchUp(maintainer);
+      };
+      return Promise.resolve({ store: rolled, close: () => Promise.resolve() });
+    });
+
+    it('reads covered buckets from the rollups, and from a minute marked to be rolled again on, raw points', async () => {
+      const robot = uniqueName('rolled');
+      const base = Math.floor((Date.now() - 2 * DAY) / HOUR) * HOUR;
+      const points: TelemetryPoint[] = [];
+      for (let t = base; t < base + 30 * MINUTE; t += 10_000) {
+        points.push({
+          measurement: 'robot_status',
+          robotId: robot,
+          fields: { cpu: (t - base) / MINUTE },
+          time: new Date(t),
+        });
+      }
+      await store.write(points);
+      await catchUp(maintainer);
+      // Without its raw points, what InfluxDB answers itself is empty; buckets of whole minutes are still there.
+      await http.query(`DELETE FROM "robot_status" WHERE "robot_id" = '${robot}'`, { database, method: 'POST' });
+      const query = { robotId: robot, measurement: 'robot_status' as const, fields: ['cpu'] };
+      const range = { from: new Date(base - 15_000), to: new Date(base + HOUR) };
+      expect((await store.history({ ...query, ...range, everyMs: 30_000 })).times).toEqual([]);
+      const minutes = await store.history({ ...query, ...range, everyMs: MINUTE });
+      expect(minutes.times).toEqual(Array.from({ length: 30 }, (_, k) => base + k * MINUTE));
+      expect(minutes.values.cpu).toEqual(Array.from({ length: 30 }, (_, k) => k + 25 / 60));
+
+      // A late point marks minute 10: from there on the history is what InfluxDB holds, until it is rolled again.
+      await store.write([
+        {
+          measurement: 'robot_status',
+          robotId: robot,
+          fields: { cpu: 99 },
+          time: new Date(base + 10 * MINUTE + 5_000),
+        },
+      ]);
+      const marked = await store.history({ ...query, ...range, everyMs: MINUTE });
+      expect(marked.times).toEqual(Array.from({ length: 11 }, (_, k) => base + k * MINUTE));
+      expect(marked.values.cpu.at(-1)).toBe(99);
+      await catchUp(maintainer);
+      const rolledAgain = await store.history({ ...query, ...range, everyMs: MINUTE, fn: 'max' });
+      expect(rolledAgain.times).toHaveLength(30);
+      expect(rolledAgain.values.cpu[10]).toBe(99);
+      expect(rolledAgain.values.cpu[11]).toBeCloseTo(11 + 50 / 60);
+    });
   });
 } else {
   reportMissingServer('INFLUX_URL', 'rollup tiers on influxdb');

@@ -53,6 +53,7 @@ export const envSchema = z.object({
   INFLUX_USERNAME: optionalStr(),
   INFLUX_PASSWORD: optionalStr(),
   TELEMETRY_RAW_RETENTION_DAYS: int(7, 1, 3650),
+  TELEMETRY_HISTORY_CACHE_MS: int(10_000, 0, 3_600_000),
 
   INGEST_BUFFER_DIR: optionalStr(),
   INGEST_BUFFER_MAX_MB: int(1024, 1, 1_048_576),
@@ -199,6 +200,8 @@ export function toConfig(env: Env) {
       },
       /** Raw points kept by the Postgres store; 1-minute rollups are kept indefinitely. */
       rawRetentionDays: env.TELEMETRY_RAW_RETENTION_DAYS,
+      /** How long history buckets read from the rollups are reused by this process (0: never). */
+      historyCacheMs: env.TELEMETRY_HISTORY_CACHE_MS,
     },
     ingest: {
       /** The on-disk buffer: every message is appended here before it is acknowledged. */

@@ -367,6 +367,8 @@ export type RollupTier = 'minute' | 'hour';
 
 export interface TelemetryRollupProgressTable {
   tier: RollupTier;
+  /** The tier covers `rolled_from` to `rolled_until`. */
+  rolled_from: Timestamp;
   rolled_until: Timestamp;
   updated_at: GeneratedTimestamp;
 }

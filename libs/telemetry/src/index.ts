@@ -6,7 +6,14 @@ export {
   type InfluxResult,
   type InfluxSeries,
 } from './influx-http';
-export { InfluxTelemetryStore, RETENTION_POLICY, type InfluxTelemetryOptions } from './influx-telemetry.store';
+export {
+  InfluxTelemetryStore,
+  RETENTION_POLICY,
+  retentionMs,
+  type InfluxTelemetryOptions,
+} from './influx-telemetry.store';
+export { checkHistoryQuery } from './history-query';
+export { RollupHistory, splitHistory, type HistorySplit, type RollupCoverage } from './rollups/rollup-history';
 export { LineProtocolError, storedName, toLineProtocol } from './line-protocol';
 export {
   PostgresTelemetryStore,

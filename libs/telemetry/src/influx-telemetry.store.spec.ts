@@ -143,7 +143,7 @@ describe('InfluxTelemetryStore', () => {
   it('answers an empty range without asking the server', async () => {
     await expect(
       store.history({ robotId: 'r1', measurement: 'robot_status', fields: ['a'], from: to, to: from }),
-    ).resolves.toEqual({ everyMs: 1_000, fn: 'mean', buckets: [] });
+    ).resolves.toEqual({ everyMs: 1_000, fn: 'mean', times: [], values: { a: [] } });
     await expect(store.robotsSeen(to, from)).resolves.toEqual([]);
   });
 

@@ -12,8 +12,10 @@ import {
 
 export { influxqlIdentifier, influxqlString } from './influxql';
 import { lateBuckets, type RollupMark } from './rollups/rollup-tiers';
+import { checkHistoryQuery, concatHistories, emptyHistory } from './history-query';
+import { splitHistory, type RollupHistory } from './rollups/rollup-history';
+import { MINUTE_MS } from './rollups/rollup-tiers';
 import {
-  AGGREGATIONS,
   autoWindowMs,
   MEASUREMENTS,
   type Aggregation,
@@ -44,6 +46,11 @@ export interface InfluxTelemetryOptions {
    * again (`markRollups`); a rejection fails the write, which is safe to repeat.
    */
   onLateMinutes?: (marks: RollupMark[]) => Promise<void>;
+  /**
+   * Fleet's 1-minute rollups of this store's points: histories in whole minutes read the buckets they cover from
+   * there and only the rest from InfluxDB. Without them, every history reads raw points.
+   */
+  rollups?: RollupHistory;
 }
 
 /** The retention policy {@link InfluxTelemetryStore.prepare} creates with the database. */
@@ -88,12 +95,13 @@ export function historyStatement(
   fields: readonly string[],
   everyMs: number,
   fn: Aggregation,
+  range: { from: number; to: number } = { from: query.from.getTime(), to: query.to.getTime() },
 ): string {
   const selected = fields.map((field) => `${fn}(${influxqlIdentifier(field)})`).join(', ');
   return (
     `SELECT ${selected} FROM ${influxqlIdentifier(query.measurement)} ` +
     `WHERE ${tagConditions(query.robotId, query.tags)} ` +
-    `AND time >= ${timeLiteral(query.from)} AND time < ${timeLiteral(query.to)} ` +
+    `AND time >= ${range.from}ms AND time < ${range.to}ms ` +
     `GROUP BY time(${everyMs}ms) fill(none)`
   );
 }
@@ -135,27 +143,20 @@ function isValidDate(value: unknown): value is Date {
   return value instanceof Date && Number.isFinite(value.getTime());
 }
 
-function checkHistory(query: HistoryQuery): { fn: Aggregation; fields: string[] } {
-  const issues: FieldIssue[] = [];
-  const fn = query.fn ?? 'mean';
-  if (!AGGREGATIONS.includes(fn)) issues.push({ path: 'fn', message: `must be one of ${AGGREGATIONS.join(', ')}` });
-  if (!Array.isArray(query.fields) || query.fields.length === 0)
-    issues.push({ path: 'fields', message: 'must name at least one field' });
-  else if (query.fields.some((f) => typeof f !== 'string' || f === ''))
-    issues.push({ path: 'fields', message: 'must be non-empty field names' });
-  for (const key of ['from', 'to'] as const)
-    if (!isValidDate(query[key])) issues.push({ path: key, message: 'must be a valid date' });
-  if (query.everyMs !== undefined && !(Number.isSafeInteger(query.everyMs) && query.everyMs > 0))
-    issues.push({ path: 'everyMs', message: 'must be a positive whole number of milliseconds' });
-  if (issues.length > 0) throw invalid('invalid history query', issues);
-  return { fn, fields: [...new Set(query.fields)] };
-}
-
 function checkRange(from: Date, to: Date): void {
   const issues: FieldIssue[] = [];
   if (!isValidDate(from)) issues.push({ path: 'from', message: 'must be a valid date' });
   if (!isValidDate(to)) issues.push({ path: 'to', message: 'must be a valid date' });
   if (issues.length > 0) throw invalid('invalid time range', issues);
+}
+
+const RETENTION_UNITS_MS: Record<string, number> = { w: 604_800_000, d: 86_400_000, h: 3_600_000, m: 60_000 };
+
+/** `INFLUX_RETENTION` (`7d`, `48h`, `INF`) in milliseconds; null for `INF`. */
+export function retentionMs(retention: string): number | null {
+  const text = normalisedRetention(retention);
+  if (text === 'INF') return null;
+  return Number(text.slice(0, -1)) * RETENTION_UNITS_MS[text.slice(-1)];
 }
 
 function normalisedRetention(retention: string): string {
@@ -234,6 +235,7 @@ export class InfluxTelemetryStore implements TelemetryStore {
   private readonly slots: Slots;
   private readonly now: () => Date;
   private readonly onLateMinutes?: (marks: RollupMark[]) => Promise<void>;
+  private readonly rollups?: RollupHistory;
   /** The default retention policy once {@link prepare} has read it (`ms` 0 keeps points forever). */
   private retentionPolicy?: { name: string; duration: string; ms: number };
 
@@ -249,6 +251,7 @@ export class InfluxTelemetryStore implements TelemetryStore {
     this.slots = new Slots(options.maxConcurrentWrites ?? DEFAULT_CONCURRENT_WRITES);
     this.now = options.now ?? (() => new Date());
     this.onLateMinutes = options.onLateMinutes;
+    this.rollups = options.rollups;
     this.target = `${http.target} (database ${this.database})`;
   }
 
@@ -294,6 +297,8 @@ export class InfluxTelemetryStore implements TelemetryStore {
     const outcomes = await Promise.allSettled(
       batches.map((lines) => this.slots.run(() => this.http.write(this.database, lines))),
     );
+    // Even a failed write may have stored points.
+    this.rollups?.forgetWritten(points);
     const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as Error] : []));
     const [first] = failures;
     if (!first) {
@@ -322,22 +327,54 @@ export class InfluxTelemetryStore implements TelemetryStore {
     });
   }
 
+  /**
+   * Buckets of whole minutes come from Fleet's rollups where they cover them (see {@link InfluxTelemetryOptions.rollups});
+   * the rest, and every other width, from raw points.
+   */
   async history(query: HistoryQuery): Promise<HistoryResult> {
-    const { fn, fields } = checkHistory(query);
+    const { fn, fields } = checkHistoryQuery(query);
     const everyMs = query.everyMs ?? autoWindowMs(query.from, query.to);
-    if (query.to.getTime() <= query.from.getTime()) return { everyMs, fn, buckets: [] };
-    const [result] = await this.http.query(historyStatement(query, fields, everyMs, fn), { database: this.database });
-    const rows = result?.series?.[0]?.values ?? [];
-    return {
-      everyMs,
-      fn,
-      buckets: rows.map((row) => ({
-        time: new Date(row[0] as number),
+    const from = query.from.getTime();
+    const to = query.to.getTime();
+    if (to <= from) return emptyHistory(everyMs, fn, fields);
+    const rollups = this.rollups;
+    const covered =
+      rollups && everyMs % MINUTE_MS === 0 ? await rollups.coverage(query.robotId, query.measurement, from, to) : null;
+    const split = splitHistory(from, to, everyMs, covered);
+    const [rolled, raw] = await Promise.all([
+      split.rollups && rollups ? rollups.read(query, fn, fields, everyMs, split.rollups) : null,
+      this.rawHistory(query, fn, fields, everyMs, split.raw),
+    ]);
+    const head = raw.filter((part) => part.from < (split.rollups?.from ?? Infinity));
+    const tail = raw.filter((part) => part.from >= (split.rollups?.to ?? Infinity));
+    return concatHistories(everyMs, fn, fields, [...head, ...(rolled ? [rolled] : []), ...tail]);
+  }
+
+  /** The buckets of each range from raw points, in one request. */
+  private async rawHistory(
+    query: HistoryQuery,
+    fn: Aggregation,
+    fields: readonly string[],
+    everyMs: number,
+    ranges: readonly { from: number; to: number }[],
+  ): Promise<(Pick<HistoryResult, 'times' | 'values'> & { from: number })[]> {
+    if (ranges.length === 0) return [];
+    // InfluxQL takes one time range per statement: one statement per range.
+    const statement = ranges.map((range) => historyStatement(query, fields, everyMs, fn, range)).join('; ');
+    const results = await this.http.query(statement, { database: this.database });
+    return ranges.map((range, i) => {
+      const rows = results[i]?.series?.[0]?.values ?? [];
+      return {
+        from: range.from,
+        times: rows.map((row) => row[0] as number),
         values: Object.fromEntries(
-          fields.map((field, i) => [field, typeof row[i + 1] === 'number' ? (row[i + 1] as number) : null]),
+          fields.map((field, f) => [
+            field,
+            rows.map((row) => (typeof row[f + 1] === 'number' ? (row[f + 1] as number) : null)),
+          ]),
         ),
-      })),
-    };
+      };
+    });
   }
 
   async robotsSeen(from: Date, to: Date): Promise<string[]> {

@@ -36,7 +36,7 @@ describe('planHistory', () => {
     });
   });
 
-  it('takes whole minutes and widens buckets to minutes where raw points are past retention', () => {
+  it('takes whole buckets and widens buckets to minutes where raw points are past retention', () => {
     const old = keepFrom - DAY;
     expect(planHistory(old + 15_000, old + 10 * MINUTE + 1, 10_000, keepFrom)).toEqual({
       everyMs: MINUTE,
@@ -46,7 +46,7 @@ describe('planHistory', () => {
     expect(planHistory(old + 15_000, old + 20_000, 90_000, keepFrom)).toEqual({
       everyMs: 2 * MINUTE,
       raw: [],
-      rollups: { from: old, to: old + MINUTE },
+      rollups: { from: old, to: old + 2 * MINUTE },
     });
     // The tail is inside retention again: its partial minute comes from raw points.
     expect(planHistory(old + 15_000, t0 + 30_000, MINUTE, keepFrom)).toEqual({

@@ -49,6 +49,16 @@ export function parseSeriesKey(series: string): Record<string, string> {
   );
 }
 
+/** ` AND` conditions keeping the series that carry every one of `tags`. */
+export function tagFilter(column: string, tags?: Readonly<Record<string, string>>): RawBuilder<unknown> {
+  const pairs = Object.entries(tags ?? {}).map(([key, value]) => `,${seriesKey({ [key]: value })},`);
+  if (pairs.length === 0) return sql``;
+  return sql.join(
+    pairs.map((pair) => sql` AND strpos(',' || ${sql.ref(column)} || ',', ${pair}) > 0`),
+    sql``,
+  );
+}
+
 /** Text Postgres cannot store: NUL, or half of a UTF-16 surrogate pair. */
 export function unstorable(text: string): boolean {
   return text.includes('\0') || (SURROGATE.test(text) && UNPAIRED_SURROGATE.test(text));

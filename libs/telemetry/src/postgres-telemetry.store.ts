@@ -1,13 +1,15 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '@fleet/database';
-import { readHistory, tagFilter } from './postgres-telemetry.history';
+import { readHistory } from './postgres-telemetry.history';
 import {
   rollupNumberSql,
   minuteAggregates,
   parseSeriesKey,
   preparePoints,
+  tagFilter,
   type PointRow,
 } from './postgres-telemetry.points';
+import { RollupHistory } from './rollups/rollup-history';
 import { lateBuckets, markRollups } from './rollups/rollup-tiers';
 import { dayStart, rawRetentionStart, TelemetryPartitions, type PartitionMaintenance } from './telemetry-partitions';
 import type {
@@ -46,6 +48,8 @@ export interface PostgresTelemetryOptions {
   rawRetentionDays: number;
   /** The clock; tests pass their own. */
   now?: () => Date;
+  /** How long buckets read from the rollups are reused (see `RollupHistoryOptions.cacheMs`). */
+  historyCacheMs?: number;
 }
 
 /**
@@ -71,6 +75,7 @@ export interface PostgresTelemetryOptions {
 export class PostgresTelemetryStore implements TelemetryStore {
   readonly target = 'postgres';
   private readonly partitions: TelemetryPartitions;
+  private readonly rollups: RollupHistory;
   private readonly now: () => Date;
   /** Days known to have a partition, so a write checks the catalog only for a new day. */
   private readonly partitionDays = new Set<number>();
@@ -83,6 +88,7 @@ export class PostgresTelemetryStore implements TelemetryStore {
       throw new Error(`rawRetentionDays must be a whole number of days >= 1, got ${options.rawRetentionDays}`);
     this.partitions = new TelemetryPartitions(db);
     this.now = options.now ?? (() => new Date());
+    this.rollups = new RollupHistory(db, { cacheMs: options.historyCacheMs, now: () => this.now().getTime() });
   }
 
   async prepare(): Promise<void> {
@@ -111,6 +117,7 @@ export class PostgresTelemetryStore implements TelemetryStore {
         await this.ensurePartitions(rows);
         await this.insert(rows);
       }
+      this.rollups.forgetWritten(points);
     } catch (error) {
       throw new Error(`cannot write ${rows.length} telemetry points: ${(error as Error).message}`, { cause: error });
     }
@@ -148,7 +155,7 @@ export class PostgresTelemetryStore implements TelemetryStore {
    * answered in buckets of whole minutes (`everyMs` in the result says which width was used).
    */
   async history(query: HistoryQuery): Promise<HistoryResult> {
-    return readHistory(this.db, query, this.keepFrom());
+    return readHistory(this.db, this.rollups, query, this.keepFrom());
   }
 
   async robotsSeen(from: Date, to: Date): Promise<string[]> {

@@ -53,17 +53,35 @@ export interface HistoryQuery {
   fn?: Aggregation;
 }
 
-export interface HistoryBucket {
-  /** Start of the bucket. */
-  time: Date;
-  /** One value per requested field; null where the bucket has no point. Empty buckets are left out. */
-  values: Record<string, number | null>;
-}
-
+/**
+ * Aggregated history in columns: one entry of `times` per bucket with at least one point (empty buckets are left
+ * out), and for each field requested one value per bucket, null where the bucket has no point of that field.
+ *
+ * @example
+ * { everyMs: 60_000, fn: 'mean', times: [1769250600000, 1769250660000],
+ *   values: { percentage: [81.5, 81.25], voltage: [7.4, null] } }
+ */
 export interface HistoryResult {
   everyMs: number;
   fn: Aggregation;
-  buckets: HistoryBucket[];
+  /** Start of each bucket, epoch ms, oldest first. */
+  times: number[];
+  values: Record<string, (number | null)[]>;
+}
+
+/** One bucket of a {@link HistoryResult}, for who reads a history bucket by bucket. */
+export interface HistoryBucket {
+  time: Date;
+  values: Record<string, number | null>;
+}
+
+/** The buckets of a history, oldest first. */
+export function historyBuckets(result: HistoryResult): HistoryBucket[] {
+  const fields = Object.keys(result.values);
+  return result.times.map((time, i) => ({
+    time: new Date(time),
+    values: Object.fromEntries(fields.map((field) => [field, result.values[field][i] ?? null])),
+  }));
 }
 
 export const MAX_BUCKETS = 1_000;

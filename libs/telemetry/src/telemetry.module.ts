@@ -2,12 +2,14 @@ import { Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { FLEET_CONFIG, type FleetConfig } from '@fleet/config';
+import { MAX_HISTORY_RANGE_DAYS } from '@fleet/contracts';
 import { DATABASE, DatabaseModule, type DB } from '@fleet/database';
 import { CLOCK, HealthRegistry, LOGGER, RESOURCES, type Clock, type Resources } from '@fleet/platform';
 import { InfluxHttp } from './influx-http';
-import { InfluxTelemetryStore } from './influx-telemetry.store';
+import { InfluxTelemetryStore, retentionMs } from './influx-telemetry.store';
 import { PostgresTelemetryStore } from './postgres-telemetry.store';
 import { RollupMaintainer } from './rollups/rollup-maintainer';
+import { RollupHistory } from './rollups/rollup-history';
 import { RollupReader } from './rollups/rollup-reader';
 import { markRollups } from './rollups/rollup-tiers';
 import type { TelemetryStore } from './telemetry-store';
@@ -27,9 +29,14 @@ function createStore(config: FleetConfig, influx: InfluxHttp | null, db: Kysely<
       ...config.telemetry.influx,
       now,
       onLateMinutes: (marks) => markRollups(db, marks),
+      rollups: new RollupHistory(db, { cacheMs: config.telemetry.historyCacheMs, now: () => clock.now().getTime() }),
     });
   }
-  return new PostgresTelemetryStore(db, { rawRetentionDays: config.telemetry.rawRetentionDays, now });
+  return new PostgresTelemetryStore(db, {
+    rawRetentionDays: config.telemetry.rawRetentionDays,
+    now,
+    historyCacheMs: config.telemetry.historyCacheMs,
+  });
 }
 
 /**
@@ -112,12 +119,14 @@ class TelemetryLifecycle implements OnApplicationBootstrap {
     { provide: TELEMETRY_STORE, useFactory: createStore, inject: [FLEET_CONFIG, INFLUX, DATABASE, CLOCK] },
     {
       provide: RollupMaintainer,
-      useFactory: (store: TelemetryStore, db: Kysely<DB>, clock: Clock) =>
+      useFactory: (store: TelemetryStore, db: Kysely<DB>, clock: Clock, config: FleetConfig) =>
         new RollupMaintainer(db, {
           minutes: store instanceof InfluxTelemetryStore ? store : null,
           now: () => clock.now(),
+          // Everything InfluxDB keeps is rolled; with no retention, as far back as a history may reach.
+          minuteBackfillMs: retentionMs(config.telemetry.influx.retention) ?? MAX_HISTORY_RANGE_DAYS * 86_400_000,
         }),
-      inject: [TELEMETRY_STORE, DATABASE, CLOCK],
+      inject: [TELEMETRY_STORE, DATABASE, CLOCK, FLEET_CONFIG],
     },
     { provide: RollupReader, useFactory: (db: Kysely<DB>) => new RollupReader(db), inject: [DATABASE] },
     TelemetryLifecycle,

@@ -115,7 +115,8 @@ export class RobotHistoryService {
       every_ms: result.everyMs,
       from: from.toISOString(),
       to: to.toISOString(),
-      buckets: result.buckets.map((bucket) => ({ time: bucket.time.toISOString(), values: bucket.values })),
+      time: result.times,
+      values: result.values,
     };
   }
 

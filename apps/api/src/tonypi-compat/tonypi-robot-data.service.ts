@@ -10,7 +10,7 @@ import type {
 import { JobRepository, RobotRepository } from '@fleet/database';
 import { LIVE_STATE, type LiveState } from '@fleet/messaging';
 import { CLOCK, type Clock } from '@fleet/platform';
-import { TELEMETRY_STORE, type TelemetryStore } from '@fleet/telemetry';
+import { historyBuckets, TELEMETRY_STORE, type TelemetryStore } from '@fleet/telemetry';
 import { jobSummary } from './tonypi-jobs.mapper';
 import {
   latestData,
@@ -100,7 +100,10 @@ export class TonyPiRobotData {
         everyMs: plan.everyMs,
         fn: 'last',
       });
-      return { ...source, buckets: history.buckets.map((b) => ({ time: b.time, value: b.values.value ?? null })) };
+      return {
+        ...source,
+        buckets: history.times.map((time, i) => ({ time: new Date(time), value: history.values.value?.[i] ?? null })),
+      };
     });
     return sensorReadings(name, series);
   }
@@ -145,7 +148,7 @@ export class TonyPiRobotData {
       to,
       fn: 'last',
     });
-    return perfRecords(robotId, history.buckets);
+    return perfRecords(robotId, historyBuckets(history));
   }
 
   /** The last `ms` up to now (inclusive: the store's end is exclusive). */

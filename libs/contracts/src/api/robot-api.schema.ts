@@ -238,8 +238,10 @@ export const telemetryHistorySchema = z.object({
   every_ms: z.number().int(),
   from: isoTime,
   to: isoTime,
-  /** Buckets with at least one point, oldest first; a field without a point in a bucket is null. */
-  buckets: z.array(z.object({ time: isoTime, values: z.record(z.string(), z.number().nullable()) })),
+  /** Start of each bucket with at least one point, in epoch milliseconds, oldest first. */
+  time: z.array(z.number().int()),
+  /** For each field, one value per entry of `time`: null where that bucket has no point of the field. */
+  values: z.record(z.string(), z.array(z.number().nullable())),
 });
 
 export const robotConnectionQuerySchema = pageQuerySchema.extend({

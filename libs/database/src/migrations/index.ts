@@ -12,6 +12,7 @@ import * as jobsTracking from './20261201010000-jobs-tracking';
 import * as commandDelivery from './20261202010000-command-delivery';
 import * as rollupTiers from './20261207010000-rollup-tiers';
 import * as reports from './20261207020000-reports';
+import * as rollupCoverage from './20261207030000-rollup-coverage';
 
 /**
  * Every migration, by name. Names start with a UTC timestamp so they sort in the order they must run.
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '20261202010000-command-delivery': commandDelivery,
   '20261207010000-rollup-tiers': rollupTiers,
   '20261207020000-reports': reports,
+  '20261207030000-rollup-coverage': rollupCoverage,
 };

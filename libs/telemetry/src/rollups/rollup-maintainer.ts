@@ -2,7 +2,15 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '@fleet/database';
 import type { Measurement } from '../telemetry-store';
 import type { MinuteRollup } from './influx-rollups';
-import { bucketStart, HOUR_MS, markRollups, MINUTE_MS, SETTLE_MS, type RollupTier } from './rollup-tiers';
+import {
+  bucketStart,
+  HOUR_MS,
+  markRollups,
+  MINUTE_MS,
+  SETTLE_MS,
+  type RollupMark,
+  type RollupTier,
+} from './rollup-tiers';
 
 /** Where 1-minute rollups are rolled from when the store does not keep them itself (InfluxDB's raw points). */
 export interface MinuteRollupSource {
@@ -19,6 +27,12 @@ export interface RollupMaintainerOptions {
   now: () => Date;
   /** Minutes rolled from the source per transaction (default 10 minutes); a run rolls up to six such chunks. */
   minuteChunkMs?: number;
+  /**
+   * How far before the clock the minute tier reaches back (default 0): once it has caught up with the clock, each
+   * run rolls older minutes, newest first, until the tier starts there. The store's raw retention, so everything
+   * the store holds is rolled.
+   */
+  minuteBackfillMs?: number;
 }
 
 /** What one {@link RollupMaintainer.run} did. */
@@ -106,15 +120,17 @@ export class RollupMaintainer {
 
   /**
    * Rolls the minutes due (and marked ones) from the source; null when another replica holds the tier. The first
-   * run starts at the clock: minutes before it are not rolled.
+   * run starts at the clock; once caught up, the tier reaches back {@link RollupMaintainerOptions.minuteBackfillMs}.
    */
   private async rollMinuteTier(source: MinuteRollupSource, now: number, run: RollupRun): Promise<number | null> {
     const target = bucketStart('minute', now - SETTLE_MS.minute);
     let until: number | null = null;
-    for (let chunk = 0; chunk < MINUTE_CHUNKS_PER_RUN; chunk++) {
+    let chunks = 0;
+    for (; chunks < MINUTE_CHUNKS_PER_RUN; chunks++) {
       const step = await this.db.transaction().execute(async (trx) => {
-        const from = await this.holdTier(trx, 'minute', target);
-        if (from === null) return null;
+        const held = await this.holdTier(trx, 'minute', target);
+        if (held === null) return null;
+        const from = held.until;
         if (from >= target) return { until: from, done: true };
         const to = Math.min(target, from + (this.options.minuteChunkMs ?? MINUTE_CHUNK_MS));
         const rollups = await source.rollMinutes(from, to);
@@ -129,6 +145,32 @@ export class RollupMaintainer {
       if (step === null) return null;
       until = step.until;
       if (step.done) break;
+    }
+    const backfillFrom = bucketStart('minute', now - (this.options.minuteBackfillMs ?? 0));
+    for (; chunks < MINUTE_CHUNKS_PER_RUN && until !== null && until >= target; chunks++) {
+      const done = await this.db.transaction().execute(async (trx) => {
+        const held = await this.holdTier(trx, 'minute', target);
+        if (held === null) return null;
+        if (held.from <= backfillFrom) return true;
+        const from = Math.max(backfillFrom, held.from - (this.options.minuteChunkMs ?? MINUTE_CHUNK_MS));
+        const rollups = await source.rollMinutes(from, held.from);
+        await sql`
+          DELETE FROM telemetry_rollups WHERE bucket >= ${new Date(from)} AND bucket < ${new Date(held.from)}`.execute(
+          trx,
+        );
+        await insertMinutes(trx, rollups);
+        // Hours already rolled know nothing of these minutes: they are rolled again.
+        await markRollups(trx, hoursOf(rollups));
+        await trx
+          .updateTable('telemetry_rollup_progress')
+          .set({ rolled_from: new Date(from) })
+          .where('tier', '=', 'minute')
+          .execute();
+        run.minutesRolled += (held.from - from) / MINUTE_MS;
+        return from <= backfillFrom;
+      });
+      if (done === null) return null;
+      if (done) break;
     }
     const marked = await this.db.transaction().execute(async (trx) => {
       if ((await this.holdTier(trx, 'minute', target)) === null) return null;
@@ -172,8 +214,9 @@ export class RollupMaintainer {
     let until: number | null = null;
     for (let chunk = 0; chunk < HOUR_CHUNKS_PER_RUN; chunk++) {
       const step = await this.db.transaction().execute(async (trx) => {
-        const from = await this.holdTier(trx, 'hour', target, () => this.oldestMinute(trx));
-        if (from === null) return null;
+        const held = await this.holdTier(trx, 'hour', target, () => this.oldestMinute(trx));
+        if (held === null) return null;
+        const from = held.until;
         if (from >= target) return { until: from, done: true };
         const to = Math.min(target, from + HOUR_CHUNK_MS);
         await rollHours(trx, from, to);
@@ -198,19 +241,20 @@ export class RollupMaintainer {
   }
 
   /**
-   * Locks the tier's progress row for this transaction and says where it stands; null when another replica holds
-   * it. A tier never rolled starts at `start()` (default: `target`).
+   * Locks the tier's progress row for this transaction and says what it covers (epoch ms); null when another
+   * replica holds it. A tier never rolled starts at `start()` (default: `target`).
    */
   private async holdTier(
     trx: Transaction<DB>,
     tier: RollupTier,
     target: number,
     start?: () => Promise<number | null>,
-  ): Promise<number | null> {
+  ): Promise<{ from: number; until: number } | null> {
     const held = async () =>
       (
-        await sql<{ rolled_until: Date }>`
-          SELECT rolled_until FROM telemetry_rollup_progress WHERE tier = ${tier} FOR UPDATE SKIP LOCKED`.execute(trx)
+        await sql<{ rolled_from: Date; rolled_until: Date }>`
+          SELECT rolled_from, rolled_until FROM telemetry_rollup_progress
+          WHERE tier = ${tier} FOR UPDATE SKIP LOCKED`.execute(trx)
       ).rows[0];
     let row = await held();
     if (!row) {
@@ -223,13 +267,13 @@ export class RollupMaintainer {
       const first = Math.min(target, (await start?.()) ?? target);
       await trx
         .insertInto('telemetry_rollup_progress')
-        .values({ tier, rolled_until: new Date(first) })
+        .values({ tier, rolled_from: new Date(first), rolled_until: new Date(first) })
         .onConflict((oc) => oc.column('tier').doNothing())
         .execute();
       row = await held();
       if (!row) return null;
     }
-    return row.rolled_until.getTime();
+    return { from: row.rolled_from.getTime(), until: row.rolled_until.getTime() };
   }
 
   private async advance(trx: Transaction<DB>, tier: RollupTier, to: number): Promise<void> {
@@ -248,6 +292,21 @@ export class RollupMaintainer {
     const oldest = row?.oldest as Date | string | null | undefined;
     return oldest ? bucketStart('hour', new Date(oldest).getTime()) : null;
   }
+}
+
+/** One mark per robot, measurement and hour of `rollups`. */
+function hoursOf(rollups: readonly MinuteRollup[]): RollupMark[] {
+  const marks = new Map<string, RollupMark>();
+  for (const r of rollups) {
+    const bucket = bucketStart('hour', r.bucket);
+    marks.set(`${r.robotId}\0${r.measurement}\0${bucket}`, {
+      tier: 'hour',
+      robotId: r.robotId,
+      measurement: r.measurement,
+      bucket,
+    });
+  }
+  return [...marks.values()];
 }
 
 async function insertMinutes(trx: Transaction<DB>, rollups: readonly MinuteRollup[]): Promise<void> {

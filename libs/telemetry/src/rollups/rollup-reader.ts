@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB } from '@fleet/database';
-import { tagFilter } from '../postgres-telemetry.history';
+import { tagFilter } from '../postgres-telemetry.points';
 import { parseSeriesKey } from '../postgres-telemetry.points';
 import type { Measurement } from '../telemetry-store';
 import { HOUR_MS, MINUTE_MS } from './rollup-tiers';
