@@ -8,6 +8,7 @@ import { describeEachDatabase } from './support/database';
 import { captureLogs } from './support/logs';
 import { robotClient } from './support/mqtt';
 import { tempDir } from './support/temp-dir';
+import { migrations, MIGRATION_COUNT } from './support/migrations';
 
 async function fleet(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -24,23 +25,24 @@ describeEachDatabase('fleet db (command line)', (factory) => {
     const before = await fleet(['db', 'status'], env);
     expect(before.code).toBe(0);
     expect(before.out).toMatch(/20261122010000-tonypi-schema\s+pending/);
-    expect(before.out).toMatch(/0 applied, 13 pending/);
+    expect(before.out).toContain(`0 applied, ${MIGRATION_COUNT} pending`);
     expect(before.out).not.toContain(new URL(url).password || '\u0000');
 
     const migrate = await fleet(['db', 'migrate'], env);
     expect(migrate).toMatchObject({ code: 0, err: '' });
     expect(migrate.out).toContain('applied 20261122010500-default-thresholds');
-    expect(migrate.out).toContain('13 migration(s) applied');
+    expect(migrate.out).toContain(`${MIGRATION_COUNT} migration(s) applied`);
     expect((await fleet(['db', 'migrate'], env)).out).toContain('nothing to apply');
 
     const after = await fleet(['db', 'status'], env);
     expect(after.out).toMatch(/20261122010000-tonypi-schema\s+applied 20\d\d-/);
-    expect(after.out).toMatch(/13 applied, 0 pending/);
+    expect(after.out).toContain(`${MIGRATION_COUNT} applied, 0 pending`);
 
-    expect((await fleet(['db', 'down'], env)).out).toContain('reverted 20261207020000-reports');
-    expect((await fleet(['db', 'status'], env)).out).toMatch(/12 applied, 1 pending/);
+    const newest = Object.keys(migrations).sort().at(-1) ?? '';
+    expect((await fleet(['db', 'down'], env)).out).toContain(`reverted ${newest}`);
+    expect((await fleet(['db', 'status'], env)).out).toContain(`${MIGRATION_COUNT - 1} applied, 1 pending`);
     const all = await fleet(['db', 'down', '--all'], env);
-    expect(all.out.match(/reverted /g)).toHaveLength(12);
+    expect(all.out.match(/reverted /g)).toHaveLength(MIGRATION_COUNT - 1);
     expect((await fleet(['db', 'down'], env)).out).toContain('nothing to revert');
   });
 });
@@ -175,7 +177,7 @@ describe('fleet command line', () => {
       const result = await fleet(['db', 'migrate'], { FLEET_DATA_DIR: dir.path });
       expect(result.code).toBe(0);
       expect(result.out).toContain('(embedded)');
-      expect(result.out).toContain('13 migration(s) applied');
+      expect(result.out).toContain(`${MIGRATION_COUNT} migration(s) applied`);
       expect(existsSync(join(dir.path, 'postgres', 'postmaster.pid'))).toBe(false);
     } finally {
       await dir.remove();

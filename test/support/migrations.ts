@@ -1,0 +1,6 @@
+import { migrations } from '../../libs/database/src/migrations';
+
+export { migrations };
+
+/** How many migrations Fleet has: what a fresh database gets applied. */
+export const MIGRATION_COUNT = Object.keys(migrations).length;
