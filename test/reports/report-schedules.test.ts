@@ -190,12 +190,18 @@ describe('report schedules across two reports replicas, over a moved clock', () 
         [new Date(Math.floor(back / MINUTE) * MINUTE).toISOString(), 1],
       ]);
     });
-    const schedules = await first.db
-      .selectFrom('report_schedules')
-      .select(['id', 'next_due_at'])
-      .where('id', 'in', [once.id, skip.id])
-      .execute();
-    for (const s of schedules) expect(s.next_due_at).toEqual(new Date(Math.floor(back / MINUTE) * MINUTE + MINUTE));
+    // Each schedule is caught up on its own: wait for both.
+    await eventually(async () => {
+      const schedules = await first.db
+        .selectFrom('report_schedules')
+        .select(['id', 'next_due_at'])
+        .where('id', 'in', [once.id, skip.id])
+        .execute();
+      expect(schedules.map((s) => s.next_due_at)).toEqual([
+        new Date(Math.floor(back / MINUTE) * MINUTE + MINUTE),
+        new Date(Math.floor(back / MINUTE) * MINUTE + MINUTE),
+      ]);
+    });
     expect(await reportsPerDue(first, skip.id)).toEqual([]);
     const skipped = await first.db
       .selectFrom('system_logs')
