@@ -34,7 +34,7 @@ function layoutLegend(l: PdfLayout, items: LegendItem[], width: number) {
   let x = 0;
   let row = 0;
   for (const item of items) {
-    const text = l.fit(item.name, width * 0.6, LEGEND);
+    const text = l.clip(item.name, width * 0.6, LEGEND);
     const w = 14 + l.measure(text, LEGEND) + 12;
     if (x > 0 && x + w > width) {
       row++;
@@ -260,7 +260,7 @@ export function drawBarChart(l: PdfLayout, block: BarChartBlock): void {
   const ROW = 15;
   // The builders pick the bars that matter; this only keeps a chart on one page whatever it is given.
   const MAX_BARS = 30;
-  const categories = block.categories.slice(0, MAX_BARS).map((c) => l.fit(c, CONTENT_WIDTH * 0.28, AXIS));
+  const categories = block.categories.slice(0, MAX_BARS).map((c) => l.clip(c, CONTENT_WIDTH * 0.28, AXIS));
   const totals = categories.map((_, i) => block.series.reduce((sum, s) => sum + Math.max(0, s.values[i] ?? 0), 0));
   const legend =
     block.series.length > 1

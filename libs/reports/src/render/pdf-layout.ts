@@ -124,7 +124,7 @@ export class PdfLayout {
   }
 
   /** Sanitised text cut with "…" to fit `width`. */
-  fit(text: string, width: number, s: TextStyle): string {
+  clip(text: string, width: number, s: TextStyle): string {
     const safe = sanitizeWinAnsi(text);
     if (this.measure(safe, s) <= width + SLACK) return safe;
     let lo = 0;
@@ -163,13 +163,13 @@ export class PdfLayout {
     if (lines.length <= maxLines) return lines;
     const kept = lines.slice(0, maxLines - 1);
     // The rest did not fit on the last line, so fitting it there ends it with "…".
-    kept.push(this.fit(lines.slice(maxLines - 1).join(' '), width, s));
+    kept.push(this.clip(lines.slice(maxLines - 1).join(' '), width, s));
     return kept;
   }
 
   /** One line at (x, y), top of the line box. */
   draw(text: string, x: number, y: number, o: DrawOptions = {}): void {
-    const safe = o.width === undefined ? sanitizeWinAnsi(text) : this.fit(text, o.width, o);
+    const safe = o.width === undefined ? sanitizeWinAnsi(text) : this.clip(text, o.width, o);
     if (!safe) return;
     let left = x;
     if (o.align && o.align !== 'left' && o.width !== undefined) {
@@ -239,7 +239,7 @@ export class PdfLayout {
       this.doc.switchToPage(i);
       const small: DrawOptions = { size: 7.5, color: COLOR.muted };
       if (i > start) {
-        const right = this.fit(header.right, CONTENT_WIDTH * 0.5, small);
+        const right = this.clip(header.right, CONTENT_WIDTH * 0.5, small);
         const rightWidth = this.measure(right, small);
         this.draw(header.left, this.left, 32, { ...small, width: CONTENT_WIDTH - rightWidth - 16 });
         this.draw(right, this.right - rightWidth, 32, small);
@@ -247,7 +247,7 @@ export class PdfLayout {
       }
       const pageText = ` · page ${i - start + 1} of ${count}`;
       const room = CONTENT_WIDTH - this.measure(`Fleet · ${pageText}`, small);
-      const footer = `Fleet · ${this.fit(footerTitle, room, small)}${pageText}`;
+      const footer = `Fleet · ${this.clip(footerTitle, room, small)}${pageText}`;
       const y = PAGE.height - 36;
       this.doc
         .moveTo(this.left, y - 6)

@@ -130,7 +130,7 @@ export function drawTable(l: PdfLayout, t: DataTable, time: TimeFormat, section:
   const texts = rows.map((row) => columns.map(({ c, i }) => formatCell(row[i] ?? null, c, time)));
   const numeric = columns.map(({ c }) => isNumeric(c));
   const natural = columns.map(({ c }, k) => {
-    const widest = Math.max(0, ...texts.map((r) => l.measure(l.fit(r[k] ?? '', 400, BODY), BODY)));
+    const widest = Math.max(0, ...texts.map((r) => l.measure(l.clip(r[k] ?? '', 400, BODY), BODY)));
     const cap = c.wrap ? 170 : 150;
     const word = Math.max(...c.label.split(' ').map((w) => l.measure(w, HEAD)));
     return Math.max(Math.min(widest, cap), word, 14) + 2 * PAD_X;
@@ -143,7 +143,7 @@ export function drawTable(l: PdfLayout, t: DataTable, time: TimeFormat, section:
   const prepared: PreparedRow[] = texts.map((r) => {
     const lines = r.map((text, k) => {
       const inner = (widths[k] ?? 0) - 2 * PAD_X;
-      return columns[k]?.c.wrap ? l.wrap(text, inner, BODY, MAX_WRAP_LINES) : [l.fit(text, inner, BODY)];
+      return columns[k]?.c.wrap ? l.wrap(text, inner, BODY, MAX_WRAP_LINES) : [l.clip(text, inner, BODY)];
     });
     return { lines, height: Math.max(...lines.map((x) => x.length)) * LINE + 2 * PAD_Y };
   });
