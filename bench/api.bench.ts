@@ -15,7 +15,8 @@
 //                    &from=<7 days ago>&to=<now>&every=1m&fn=mean   (at most MAX_HISTORY_BUCKETS minutes)
 //   alert list     GET /api/v1/alerts?limit=50
 // Every answer must be 2xx, else the run fails; each route's answer is checked once against what was seeded.
-// Figures: req/s is the mean of autocannon's per-second counts, latencies are its p50 and p99.
+// Figures: req/s is the mean of autocannon's per-second counts, latencies are its p50, p97.5 (it has no p95) and
+// p99; requests ask for compressed answers as a browser does, and the bytes on the wire are counted.
 // Run: npm run bench:api -- [--robots 20] [--days 7] [--alerts 5000] [--connections 10] [--duration 10]
 //      [--warmup 2] [--routes latest_state,history_7d_1m,alerts_list] [--smoke]
 //      (--routes: only these; --smoke: one day of history, 2 s per route after 1 s of warm-up, for CI)

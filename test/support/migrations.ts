@@ -1,4 +1,4 @@
-import { migrations } from '../../libs/database/src/migrations';
+import { migrations } from '@fleet/database';
 
 export { migrations };
 

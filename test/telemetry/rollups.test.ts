@@ -198,6 +198,60 @@ function describeRollups(name: string, open: (db: Kysely<DB>, clock: ManualClock
   });
 }
 
+describe('history buckets reused from the rollups', () => {
+  let factory: DatabaseFactory;
+  let db: Kysely<DB>;
+
+  beforeAll(async () => {
+    factory = new DatabaseFactory(embeddedTarget());
+    db = (await factory.create()).db;
+  });
+  afterAll(async () => {
+    await factory.dispose();
+  });
+
+  it("for the cache time; a write through the same store shows at once, another process's after it", async () => {
+    let now = Date.now();
+    const options = { rawRetentionDays: 7, now: () => new Date(now), historyCacheMs: 10_000 };
+    const reader = new PostgresTelemetryStore(db, options);
+    await reader.prepare();
+    // Another process writing to the same database, and one that keeps nothing.
+    const writer = new PostgresTelemetryStore(db, options);
+    const uncached = new PostgresTelemetryStore(db, { ...options, historyCacheMs: 0 });
+    const robot = uniqueName('cached');
+    const base = Math.floor((now - DAY) / HOUR) * HOUR;
+    const point = (cpu: number, minute: number): TelemetryPoint => ({
+      measurement: 'robot_status',
+      robotId: robot,
+      fields: { cpu },
+      time: new Date(base + minute * MINUTE + 1_000),
+    });
+    const query = {
+      robotId: robot,
+      measurement: 'robot_status' as const,
+      fields: ['cpu'],
+      from: new Date(base),
+      to: new Date(base + 10 * MINUTE),
+      everyMs: MINUTE,
+      fn: 'max' as const,
+    };
+    const cpu = async (store: PostgresTelemetryStore) => (await store.history(query)).values.cpu;
+
+    await reader.write([point(10, 0), point(20, 1)]);
+    expect(await cpu(reader)).toEqual([10, 20]);
+    await writer.write([point(50, 1)]);
+    expect(await cpu(uncached)).toEqual([10, 50]);
+    expect(await cpu(reader)).toEqual([10, 20]);
+    now += 10_000;
+    expect(await cpu(reader)).toEqual([10, 50]);
+    await reader.write([point(70, 0)]);
+    expect(await cpu(reader)).toEqual([70, 50]);
+    // A range reaching further reads only the minutes past what is kept.
+    await writer.write([point(30, 12)]);
+    expect((await reader.history({ ...query, to: new Date(base + 15 * MINUTE) })).values.cpu).toEqual([70, 50, 30]);
+  });
+});
+
 describeRollups('postgres', async (db, clock) => {
   const store = new PostgresTelemetryStore(db, { rawRetentionDays: 7, now: () => clock.now() });
   await store.prepare();

@@ -4,6 +4,7 @@ export { DATABASE, DATABASE_CONNECTION } from './database.tokens';
 export type { DB } from './db.types';
 export { EmbeddedPostgres, EmbeddedPostgresError } from './embedded-postgres';
 export { DEFAULT_THRESHOLDS } from './migrations/20261122010500-default-thresholds';
+export { migrations } from './migrations';
 export { MigrationError, SchemaMigrator, type MigrationState } from './migrator';
 export { AlertThresholdRepository, type AlertThreshold } from './repositories/alert-threshold.repository';
 export { ConnectionLogRepository, type NewConnectionLog } from './repositories/connection-log.repository';

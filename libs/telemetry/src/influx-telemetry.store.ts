@@ -342,7 +342,7 @@ export class InfluxTelemetryStore implements TelemetryStore {
       rollups && everyMs % MINUTE_MS === 0 ? await rollups.coverage(query.robotId, query.measurement, from, to) : null;
     const split = splitHistory(from, to, everyMs, covered);
     const [rolled, raw] = await Promise.all([
-      split.rollups && rollups ? rollups.read(query, fn, fields, everyMs, split.rollups) : null,
+      split.rollups && rollups ? rollups.read({ query, fn, fields, everyMs }, split.rollups) : null,
       this.rawHistory(query, fn, fields, everyMs, split.raw),
     ]);
     const head = raw.filter((part) => part.from < (split.rollups?.from ?? Infinity));

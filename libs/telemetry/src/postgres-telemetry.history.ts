@@ -91,7 +91,7 @@ export async function readHistory(
   };
   const [raw, rolled] = await Promise.all([
     rawRead(),
-    plan.rollups ? rollups.read(query, fn, fields, plan.everyMs, plan.rollups) : null,
+    plan.rollups ? rollups.read({ query, fn, fields, everyMs: plan.everyMs }, plan.rollups) : null,
   ]);
   if (!rolled || !plan.rollups) return { everyMs: plan.everyMs, fn, ...raw };
   // Raw buckets lie before or after the rollups' range, never inside it.

@@ -182,6 +182,14 @@ export function splitHistory(from: number, to: number, everyMs: number, covered:
   return { rollups: { from: start, to: end }, raw };
 }
 
+/** What a history reads from the rollups: the query's robot, measurement and tags, its checked fields and width. */
+export interface RollupRead {
+  query: HistoryQuery;
+  fn: Aggregation;
+  fields: readonly string[];
+  everyMs: number;
+}
+
 export interface RollupHistoryOptions {
   /**
    * How long the buckets read from the rollups are reused, in ms (default 10 s; 0: never). Rollups of past minutes
@@ -276,15 +284,10 @@ export class RollupHistory {
     return { from: row.rolled_from.getTime(), until };
   }
 
-  /** The buckets of `range` (whole buckets of `everyMs`) from the rollups, in columns. */
-  async read(
-    query: HistoryQuery,
-    fn: Aggregation,
-    fields: readonly string[],
-    everyMs: number,
-    range: TimeRange,
-  ): Promise<Pick<HistoryResult, 'times' | 'values'>> {
-    if (this.cacheMs <= 0) return this.fetch(query, fn, fields, everyMs, range);
+  /** The buckets of `range` (whole buckets of the read's `everyMs`) from the rollups, in columns. */
+  async read(read: RollupRead, range: TimeRange): Promise<Pick<HistoryResult, 'times' | 'values'>> {
+    const { query, fn, fields, everyMs } = read;
+    if (this.cacheMs <= 0) return this.fetch(read, range);
     const key = JSON.stringify([query.robotId, query.measurement, query.tags ?? {}, fields, fn, everyMs]);
     const now = this.now();
     const cached = this.cache.get(key);
@@ -296,7 +299,7 @@ export class RollupHistory {
     ) {
       let entry = cached;
       if (range.to > cached.range.to) {
-        const more = await this.fetch(query, fn, fields, everyMs, { from: cached.range.to, to: range.to });
+        const more = await this.fetch(read, { from: cached.range.to, to: range.to });
         entry = {
           series: cached.series,
           range: { from: cached.range.from, to: range.to },
@@ -307,7 +310,7 @@ export class RollupHistory {
       }
       return slice(entry.columns, range);
     }
-    const columns = await this.fetch(query, fn, fields, everyMs, range);
+    const columns = await this.fetch(read, range);
     this.remember(key, { series: `${query.robotId}\0${query.measurement}`, range, columns, readAt: now });
     return columns;
   }
@@ -318,10 +321,14 @@ export class RollupHistory {
    */
   forgetWritten(points: readonly { robotId: string; measurement: string; time: Date }[]): void {
     if (this.cache.size === 0) return;
+    let end = -Infinity;
+    for (const entry of this.cache.values()) end = Math.max(end, entry.range.to);
     const earliest = new Map<string, number>();
     for (const p of points) {
-      const series = `${p.robotId}\0${p.measurement}`;
       const time = p.time.getTime();
+      // Live points come after every cached bucket: only older ones can touch one.
+      if (!(time < end)) continue;
+      const series = `${p.robotId}\0${p.measurement}`;
       if (!(time >= (earliest.get(series) ?? Infinity))) earliest.set(series, time);
     }
     for (const [key, entry] of this.cache) {
@@ -330,15 +337,9 @@ export class RollupHistory {
     }
   }
 
-  private async fetch(
-    query: HistoryQuery,
-    fn: Aggregation,
-    fields: readonly string[],
-    everyMs: number,
-    range: TimeRange,
-  ): Promise<Pick<HistoryResult, 'times' | 'values'>> {
-    const { rows } = await rollupStatement(query, fn, fields, range).execute(this.db);
-    return bucketRollups(fn, fields, everyMs, rows[0] ?? { f: null, t: null, v: null, w: null });
+  private async fetch(read: RollupRead, range: TimeRange): Promise<Pick<HistoryResult, 'times' | 'values'>> {
+    const { rows } = await rollupStatement(read.query, read.fn, read.fields, range).execute(this.db);
+    return bucketRollups(read.fn, read.fields, read.everyMs, rows[0] ?? { f: null, t: null, v: null, w: null });
   }
 
   /** Keeps an entry, newest last, dropping the oldest while over the bucket budget. */
