@@ -1,6 +1,10 @@
 // One route under load: autocannon with a bearer token, its connections driven from a worker thread so the load
 // generator does not share the API's event loop.
-import autocannon from 'autocannon';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type autocannon from 'autocannon';
+import { percentile } from '../ingest/ingest-metrics';
+import type { WorkerRun } from './load-worker';
 
 export interface LoadOptions {
   connections: number;
@@ -10,11 +14,10 @@ export interface LoadOptions {
 
 export interface LoadFigures {
   requests: number;
-  /** Mean of the per-second request counts. */
+  /** 2xx answers per second of the run. */
   reqPerS: number;
   p50Ms: number;
-  /** autocannon has no 95th percentile: its 97.5th, which the 95th is at most. */
-  p97_5Ms: number;
+  p95Ms: number;
   p99Ms: number;
   /** Bytes per answer on the wire, headers included (compressed where the answer is). */
   bytesPerAnswer: number;
@@ -24,8 +27,8 @@ export interface LoadFigures {
  * Throws unless every answer was 2xx, without errors or timeouts, and (with `some`) there was at least one. A short
  * warm-up of a slow route may end before its first answer.
  */
-function allAnswered2xx(result: autocannon.Result, what: string, some: boolean): void {
-  const answered = result['2xx'];
+function allAnswered2xx(result: WorkerRun, what: string, some: boolean): void {
+  const answered = result.answered2xx;
   if (result.non2xx === 0 && result.errors === 0 && result.timeouts === 0 && (answered > 0 || !some)) return;
   const statuses = Object.entries(result.statusCodeStats ?? {})
     .map(([status, { count }]) => `${status} × ${count ?? 0}`)
@@ -36,6 +39,19 @@ function allAnswered2xx(result: autocannon.Result, what: string, some: boolean):
   );
 }
 
+/** One autocannon run in a worker thread. */
+function run(options: autocannon.Options): Promise<WorkerRun> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(join(__dirname, 'load-worker.js'), { workerData: options });
+    worker.once('message', (message: WorkerRun) => {
+      resolve(message);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the load generator's thread exited (code ${code})`)));
+  });
+}
+
 /** Warms the route up for `warmupS`, then measures it for `durationS`; both must see nothing but 2xx answers. */
 export async function loadRoute(url: string, token: string, options: LoadOptions, title: string): Promise<LoadFigures> {
   const base: autocannon.Options = {
@@ -43,17 +59,17 @@ export async function loadRoute(url: string, token: string, options: LoadOptions
     // As a browser asks: compressed if the server will.
     headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'br, gzip' },
     connections: options.connections,
-    workers: 1,
   };
-  allAnswered2xx(await autocannon({ ...base, title: `${title} warm-up`, duration: options.warmupS }), 'warm-up', false);
-  const result = await autocannon({ ...base, title, duration: options.durationS });
+  allAnswered2xx(await run({ ...base, title: `${title} warm-up`, duration: options.warmupS }), 'warm-up', false);
+  const result = await run({ ...base, title, duration: options.durationS });
   allAnswered2xx(result, 'run', true);
+  const sorted = Float64Array.from(result.latenciesMs).sort();
   return {
-    requests: result['2xx'],
-    reqPerS: result.requests.mean,
-    p50Ms: result.latency.p50,
-    p97_5Ms: result.latency.p97_5,
-    p99Ms: result.latency.p99,
-    bytesPerAnswer: result.throughput.total / Math.max(1, result['2xx']),
+    requests: result.answered2xx,
+    reqPerS: result.answered2xx / result.durationS,
+    p50Ms: percentile(sorted, 50),
+    p95Ms: percentile(sorted, 95),
+    p99Ms: percentile(sorted, 99),
+    bytesPerAnswer: result.totalBytes / Math.max(1, result.answered2xx),
   };
 }
