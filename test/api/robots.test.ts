@@ -382,6 +382,7 @@ if (missing.length > 0) {
         { token: viewer },
       );
       expect(max.status).toBe(200);
+      expect(max.headers.get('content-type')).toBe('application/json; charset=utf-8');
       expect(max.body).toEqual({
         robot_id: 'tele-1',
         measurement: 'battery_status',

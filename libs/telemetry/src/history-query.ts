@@ -1,4 +1,5 @@
 import { InvalidInputError, type FieldIssue } from '@fleet/contracts';
+import { columnsText, joinColumnsText, rememberColumnsText } from './history-text';
 import { unstorable } from './postgres-telemetry.points';
 import { AGGREGATIONS, type Aggregation, type HistoryQuery, type HistoryResult } from './telemetry-store';
 
@@ -53,7 +54,7 @@ export function concatHistories(
     if (nonEmpty[i].times[0] <= (nonEmpty[i - 1].times.at(-1) ?? -Infinity))
       throw new Error('history parts overlap or are out of order');
   }
-  return {
+  const joined: HistoryResult = {
     everyMs,
     fn,
     times: ([] as number[]).concat(...nonEmpty.map((p) => p.times)),
@@ -61,4 +62,12 @@ export function concatHistories(
       fields.map((field) => [field, ([] as (number | null)[]).concat(...nonEmpty.map((p) => p.values[field]))]),
     ),
   };
+  // A part read from a cache keeps its text: the whole is its parts' texts joined.
+  rememberColumnsText(joined, () =>
+    joinColumnsText(
+      nonEmpty.map((p) => columnsText(p)),
+      fields,
+    ),
+  );
+  return joined;
 }

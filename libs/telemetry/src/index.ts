@@ -13,6 +13,7 @@ export {
   type InfluxTelemetryOptions,
 } from './influx-telemetry.store';
 export { checkHistoryQuery } from './history-query';
+export { columnsText, type ColumnsText } from './history-text';
 export { RollupHistory, splitHistory, type HistorySplit, type RollupCoverage } from './rollups/rollup-history';
 export { LineProtocolError, storedName, toLineProtocol } from './line-protocol';
 export {

@@ -48,6 +48,11 @@ const COMPRESS_FROM_BYTES = 32 * 1024;
  * of quality 4 at under half the CPU.
  */
 const BROTLI_QUALITY = 1;
+/**
+ * The compressor's output buffer: large enough for a compressed week of 1-minute buckets in one piece (zlib's 16 KB
+ * default passes the answer back in several, each a round trip to zlib's thread).
+ */
+const COMPRESS_CHUNK_BYTES = 128 * 1024;
 
 /**
  * Security headers, compression, CORS, the one error shape, and the OpenAPI document with Swagger UI at
@@ -66,7 +71,9 @@ export class HttpModule {
         threshold: COMPRESS_FROM_BYTES,
         brotliOptions: {
           params: { [zlibConstants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY },
+          chunkSize: COMPRESS_CHUNK_BYTES,
         },
+        zlibOptions: { chunkSize: COMPRESS_CHUNK_BYTES },
       });
       if (config.api.docs) {
         const docsCsp = cspHeader(DOCS_CSP);

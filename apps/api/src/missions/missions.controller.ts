@@ -11,7 +11,6 @@ import {
   missionTelemetryQuerySchema,
   missionUpdateSchema,
   missionViewSchema,
-  telemetryHistorySchema,
   waypointCreateSchema,
   waypointIdSchema,
   waypointUpdateSchema,
@@ -28,6 +27,7 @@ import {
 import { Access } from '@fleet/platform';
 import { type Actor, CurrentActor } from '../http/request-context';
 import { Returns, ValidBody, ValidParam, ValidQuery } from '../http/zod-input';
+import { ReturnsHistory } from '../robots/history-json';
 import { MissionsService } from './missions.service';
 
 const MissionId = () => ValidParam('missionId', missionIdSchema);
@@ -163,7 +163,7 @@ export class MissionsController {
 
   /** The assigned robot's telemetry over the mission: from its start to its end, or to now while it runs. */
   @Access('viewer')
-  @Returns(telemetryHistorySchema)
+  @ReturnsHistory()
   @Get(':missionId/telemetry')
   telemetry(@MissionId() id: string, @ValidQuery(missionTelemetryQuerySchema) query: MissionTelemetryQuery) {
     return this.missions.telemetry(id, query);

@@ -12,7 +12,6 @@ import {
   robotUpdateSchema,
   robotViewSchema,
   snapshotQuerySchema,
-  telemetryHistorySchema,
   telemetryQuerySchema,
   type RobotConfigUpdate,
   type RobotConnectionQuery,
@@ -25,6 +24,7 @@ import {
 import { Access } from '@fleet/platform';
 import { type Actor, CurrentActor } from '../http/request-context';
 import { Returns, ValidBody, ValidParam, ValidQuery } from '../http/zod-input';
+import { ReturnsHistory } from './history-json';
 import { RobotHistoryService } from './robot-history.service';
 import { RobotsService } from './robots.service';
 
@@ -103,7 +103,7 @@ export class RobotsController {
 
   /** Aggregated history of a measurement's numeric fields over a range (default: the last hour). */
   @Access('viewer')
-  @Returns(telemetryHistorySchema)
+  @ReturnsHistory()
   @Get(':robotId/telemetry')
   telemetry(
     @ValidParam('robotId', robotIdSchema) robotId: string,
@@ -114,7 +114,7 @@ export class RobotsController {
 
   /** The robot's system information over time, from its status reports (`robot_status`). */
   @Access('viewer')
-  @Returns(telemetryHistorySchema)
+  @ReturnsHistory()
   @Get(':robotId/snapshots')
   snapshots(
     @ValidParam('robotId', robotIdSchema) robotId: string,

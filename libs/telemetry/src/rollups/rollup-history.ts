@@ -2,6 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB } from '@fleet/database';
 import { tagFilter } from '../postgres-telemetry.points';
 import { concatHistories } from '../history-query';
+import { columnTexts, joinColumnTexts, rememberColumnsText, sliceColumnTexts, type ColumnTexts } from '../history-text';
 import type { Aggregation, HistoryQuery, HistoryResult } from '../telemetry-store';
 import { MINUTE_MS } from './rollup-tiers';
 
@@ -197,7 +198,10 @@ export interface RollupHistoryOptions {
    * minutes since. Late points show after at most this long.
    */
   cacheMs?: number;
-  /** Buckets kept in the cache at most, over all entries (default 2,000,000, about 40 MB). */
+  /**
+   * Buckets kept in the cache at most, over all entries (default 2,000,000: about 40 MB, and as much again for the
+   * JSON text of the buckets sent).
+   */
   cacheBuckets?: number;
   now?: () => number;
 }
@@ -208,6 +212,8 @@ interface CachedColumns {
   /** The rollup range these buckets cover (whole buckets). */
   range: TimeRange;
   columns: Pick<HistoryResult, 'times' | 'values'>;
+  /** The columns' JSON text, once someone sent them. */
+  text?: ColumnTexts;
   readAt: number;
 }
 
@@ -239,8 +245,14 @@ export function sliceColumns(
   };
 }
 
-function slice(columns: Pick<HistoryResult, 'times' | 'values'>, range: TimeRange) {
-  return sliceColumns(columns, firstAtOrAfter(columns.times, range.from), firstAtOrAfter(columns.times, range.to));
+/** The buckets of `range` of a cached entry; their JSON text, when asked for, is a slice of the entry's. */
+function slice(entry: CachedColumns, range: TimeRange): Pick<HistoryResult, 'times' | 'values'> {
+  const { columns } = entry;
+  const start = firstAtOrAfter(columns.times, range.from);
+  const end = firstAtOrAfter(columns.times, range.to);
+  const sliced = sliceColumns(columns, start, end);
+  rememberColumnsText(sliced, () => sliceColumnTexts((entry.text ??= columnTexts(columns)), start, end));
+  return sliced;
 }
 
 /**
@@ -304,15 +316,21 @@ export class RollupHistory {
           series: cached.series,
           range: { from: cached.range.from, to: range.to },
           columns: concatHistories(everyMs, fn, fields, [cached.columns, more]),
+          text: cached.text && joinColumnTexts(cached.text, columnTexts(more)),
           readAt: cached.readAt,
         };
         this.remember(key, entry);
       }
-      return slice(entry.columns, range);
+      return slice(entry, range);
     }
-    const columns = await this.fetch(read, range);
-    this.remember(key, { series: `${query.robotId}\0${query.measurement}`, range, columns, readAt: now });
-    return columns;
+    const entry: CachedColumns = {
+      series: `${query.robotId}\0${query.measurement}`,
+      range,
+      columns: await this.fetch(read, range),
+      readAt: now,
+    };
+    this.remember(key, entry);
+    return slice(entry, range);
   }
 
   /**
