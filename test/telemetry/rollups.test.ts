@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
+import { Pool } from 'pg';
 import type { DB } from '@fleet/database';
 import { ManualClock } from '@fleet/platform';
 import {
@@ -252,6 +253,119 @@ describe('history buckets reused from the rollups', () => {
   });
 });
 
+describe('what the minute tier covers, as history reads see it', () => {
+  let factory: DatabaseFactory;
+
+  beforeAll(() => {
+    factory = new DatabaseFactory(embeddedTarget());
+  });
+  afterAll(async () => {
+    await factory.dispose();
+  });
+
+  it("is reused for the cache time; a late write through the same process shows at once, another's after it", async () => {
+    const { db } = await factory.create();
+    let now = Date.now();
+    const rollups = new RollupHistory(db, { cacheMs: 10_000, now: () => now });
+    const uncached = new RollupHistory(db, { cacheMs: 0 });
+    const robot = uniqueName('covered');
+    const base = Math.floor((now - DAY) / HOUR) * HOUR;
+    const covered = (history: RollupHistory) => history.coverage(robot, 'robot_status', base, base + HOUR);
+    const mark = (minute: number) =>
+      markRollups(db, [
+        { tier: 'minute', robotId: robot, measurement: 'robot_status', bucket: base + minute * MINUTE },
+      ]);
+
+    expect(await covered(rollups)).toBeNull();
+    await db
+      .insertInto('telemetry_rollup_progress')
+      .values({ tier: 'minute', rolled_from: new Date(base), rolled_until: new Date(base + 30 * MINUTE) })
+      .execute();
+    expect(await covered(uncached)).toEqual({ from: base, until: base + 30 * MINUTE });
+    expect(await covered(rollups)).toBeNull();
+    now += 10_000;
+    expect(await covered(rollups)).toEqual({ from: base, until: base + 30 * MINUTE });
+
+    // Another process's late point marks minute 20.
+    await mark(20);
+    expect(await covered(uncached)).toEqual({ from: base, until: base + 20 * MINUTE });
+    expect(await covered(rollups)).toEqual({ from: base, until: base + 30 * MINUTE });
+    now += 10_000;
+    expect(await covered(rollups)).toEqual({ from: base, until: base + 20 * MINUTE });
+
+    // A late point written here: its series is read again at once. A live one, past the watermark, changes nothing.
+    await mark(5);
+    rollups.forgetWritten([{ robotId: robot, measurement: 'robot_status', time: new Date(base + 40 * MINUTE) }]);
+    expect(await covered(rollups)).toEqual({ from: base, until: base + 20 * MINUTE });
+    rollups.forgetWritten([{ robotId: robot, measurement: 'robot_status', time: new Date(base + 5 * MINUTE + 1) }]);
+    expect(await covered(rollups)).toEqual({ from: base, until: base + 5 * MINUTE });
+    // A mark before the range asked for does not cut it.
+    expect(await rollups.coverage(robot, 'robot_status', base + 6 * MINUTE, base + HOUR)).toEqual({
+      from: base,
+      until: base + 20 * MINUTE,
+    });
+  });
+
+  it('is exact past the marks it keeps; concurrent reads of a series share one query', async () => {
+    const { url } = await factory.create();
+    let queries = 0;
+    const db = new Kysely<DB>({
+      dialect: new PostgresDialect({ pool: new Pool({ connectionString: url, max: 5 }) }),
+      log: (event) => {
+        if (event.level === 'query') queries++;
+      },
+    });
+    try {
+      const robot = uniqueName('backlog');
+      const base = Math.floor((Date.now() - DAY) / HOUR) * HOUR;
+      await db
+        .insertInto('telemetry_rollup_progress')
+        .values({ tier: 'minute', rolled_from: new Date(base), rolled_until: new Date(base + 3 * HOUR) })
+        .execute();
+      // A backlog: a mark on each of the first 100 minutes but the 70th.
+      const minutes = Array.from({ length: 100 }, (_, k) => k).filter((k) => k !== 70);
+      await markRollups(
+        db,
+        minutes.map((k) => ({
+          tier: 'minute',
+          robotId: robot,
+          measurement: 'robot_status',
+          bucket: base + k * MINUTE,
+        })),
+      );
+      const rollups = new RollupHistory(db, { cacheMs: 60_000 });
+      queries = 0;
+      const all = await Promise.all(
+        Array.from({ length: 10 }, () => rollups.coverage(robot, 'robot_status', base, base + 3 * HOUR)),
+      );
+      expect(all).toEqual(Array.from({ length: 10 }, () => ({ from: base, until: base })));
+      expect(queries).toBe(1);
+      expect(await rollups.coverage(robot, 'robot_status', base + 70 * MINUTE, base + 3 * HOUR)).toEqual({
+        from: base,
+        until: base + 71 * MINUTE,
+      });
+      expect(await rollups.coverage(robot, 'robot_status', base + 100 * MINUTE, base + 3 * HOUR)).toEqual({
+        from: base,
+        until: base + 3 * HOUR,
+      });
+
+      // Buckets too: ten charts asked for at once read the rollups once.
+      const query = { robotId: robot, measurement: 'robot_status' as const, fields: ['cpu'] };
+      const read = { query: { ...query, from: new Date(base), to: new Date(base + HOUR) }, fn: 'mean' as const };
+      queries = 0;
+      const buckets = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          rollups.read({ ...read, fields: ['cpu'], everyMs: MINUTE }, { from: base, to: base + HOUR }),
+        ),
+      );
+      expect(buckets.map((b) => b.times.length)).toEqual(Array.from({ length: 10 }, () => 0));
+      expect(queries).toBe(1);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
 describeRollups('postgres', async (db, clock) => {
   const store = new PostgresTelemetryStore(db, { rawRetentionDays: 7, now: () => clock.now() });
   await store.prepare();
@@ -328,6 +442,8 @@ if (influxUrl) {
     let database: string;
     let store: InfluxTelemetryStore;
     let maintainer: RollupMaintainer;
+    /** The rollup history's clock: moved on past its cache time where another process's roll must show. */
+    let now = Date.now();
 
     beforeAll(async () => {
       factory = new DatabaseFactory(embeddedTarget());
@@ -338,7 +454,7 @@ if (influxUrl) {
         database,
         retention: 'INF',
         onLateMinutes: (marks) => markRollups(db, marks),
-        rollups: new RollupHistory(db),
+        rollups: new RollupHistory(db, { now: () => now }),
       });
       await store.prepare();
       // The tier reaches back over the days the cases write to.
@@ -356,12 +472,14 @@ if (influxUrl) {
       await factory.dispose();
     });
 
-    // Every write is rolled before the next read, so the contract's histories come from the rollups.
+    // Every write is rolled before the next read, and what was read of the tier before it is old by then, so the
+    // contract's histories come from the rollups.
     describeTelemetryStoreContract('InfluxDB with its rollups kept', () => {
       const rolled: TelemetryStore = Object.create(store) as TelemetryStore;
       rolled.write = async (points) => {
         await store.write(points);
         await catchUp(maintainer);
+        now += 10_000;
       };
       return Promise.resolve({ store: rolled, close: () => Promise.resolve() });
     });
@@ -402,6 +520,8 @@ if (influxUrl) {
       expect(marked.times).toEqual(Array.from({ length: 11 }, (_, k) => base + k * MINUTE));
       expect(marked.values.cpu.at(-1)).toBe(99);
       await catchUp(maintainer);
+      // The maintainer's roll is another process's change: it shows once what was read of the tier is old.
+      now += 10_000;
       const rolledAgain = await store.history({ ...query, ...range, everyMs: MINUTE, fn: 'max' });
       expect(rolledAgain.times).toHaveLength(30);
       expect(rolledAgain.values.cpu[10]).toBe(99);

@@ -200,7 +200,7 @@ export function toConfig(env: Env) {
       },
       /** Raw points kept by the Postgres store; 1-minute rollups are kept indefinitely. */
       rawRetentionDays: env.TELEMETRY_RAW_RETENTION_DAYS,
-      /** How long history buckets read from the rollups are reused by this process (0: never). */
+      /** How long history buckets read from the rollups, and how far they reach, are reused by this process (0: never). */
       historyCacheMs: env.TELEMETRY_HISTORY_CACHE_MS,
     },
     ingest: {

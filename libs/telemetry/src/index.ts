@@ -14,7 +14,8 @@ export {
 } from './influx-telemetry.store';
 export { checkHistoryQuery } from './history-query';
 export { columnsText, type ColumnsText } from './history-text';
-export { RollupHistory, splitHistory, type HistorySplit, type RollupCoverage } from './rollups/rollup-history';
+export { RollupHistory, splitHistory, type HistorySplit } from './rollups/rollup-history';
+export type { RollupCoverage } from './rollups/rollup-coverage';
 export { LineProtocolError, storedName, toLineProtocol } from './line-protocol';
 export {
   PostgresTelemetryStore,

@@ -303,7 +303,11 @@ export class InfluxTelemetryStore implements TelemetryStore {
     const [first] = failures;
     if (!first) {
       const late = this.onLateMinutes && lateBuckets('minute', points, this.now().getTime());
-      if (late && late.length > 0) await this.onLateMinutes?.(late);
+      if (late && late.length > 0) {
+        await this.onLateMinutes?.(late);
+        // What was read between the write and its marks is read again.
+        this.rollups?.forgetWritten(points);
+      }
       return;
     }
     if (batches.length === 1) throw first;

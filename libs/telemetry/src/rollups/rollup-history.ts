@@ -4,6 +4,7 @@ import { tagFilter } from '../postgres-telemetry.points';
 import { concatHistories } from '../history-query';
 import { columnTexts, joinColumnTexts, rememberColumnsText, sliceColumnTexts, type ColumnTexts } from '../history-text';
 import type { Aggregation, HistoryQuery, HistoryResult } from '../telemetry-store';
+import { RollupCoverageReader, type RollupCoverage } from './rollup-coverage';
 import { MINUTE_MS } from './rollup-tiers';
 
 /** A time range, `from` inclusive, `to` exclusive, in epoch milliseconds. */
@@ -152,12 +153,6 @@ export function parseColumns(
   };
 }
 
-/** What the 1-minute rollups of one robot's measurement cover, from where to where (epoch ms). */
-export interface RollupCoverage {
-  from: number;
-  until: number;
-}
-
 /** How a history of whole-minute buckets is read: buckets the rollups cover whole from them, the rest raw. */
 export interface HistorySplit {
   rollups: TimeRange | null;
@@ -193,9 +188,9 @@ export interface RollupRead {
 
 export interface RollupHistoryOptions {
   /**
-   * How long the buckets read from the rollups are reused, in ms (default 10 s; 0: never). Rollups of past minutes
-   * change only when late points arrive, so a chart asked for again, by anyone, within this time reads only the
-   * minutes since. Late points show after at most this long.
+   * How long the buckets read from the rollups, and what they cover, are reused, in ms (default 10 s; 0: never).
+   * Rollups of past minutes change only when late points arrive, so a chart asked for again, by anyone, within this
+   * time reads only the minutes since. Late points written through another process show after at most this long.
    */
   cacheMs?: number;
   /**
@@ -215,6 +210,14 @@ interface CachedColumns {
   /** The columns' JSON text, once someone sent them. */
   text?: ColumnTexts;
   readAt: number;
+}
+
+/** A read of buckets under way; `stale` once a write here touched its range. */
+interface Filling {
+  series: string;
+  range: TimeRange;
+  stale: boolean;
+  done: Promise<void>;
 }
 
 const DEFAULT_CACHE_MS = 10_000;
@@ -264,10 +267,13 @@ function slice(entry: CachedColumns, range: TimeRange): Pick<HistoryResult, 'tim
  */
 export class RollupHistory {
   private readonly cache = new Map<string, CachedColumns>();
+  /** Reads under way, by cache key. */
+  private readonly filling = new Map<string, Filling>();
   private cachedBuckets = 0;
   private readonly cacheMs: number;
   private readonly cacheBuckets: number;
   private readonly now: () => number;
+  private readonly covered: RollupCoverageReader;
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -276,24 +282,15 @@ export class RollupHistory {
     this.cacheMs = options.cacheMs ?? DEFAULT_CACHE_MS;
     this.cacheBuckets = options.cacheBuckets ?? DEFAULT_CACHE_BUCKETS;
     this.now = options.now ?? Date.now;
+    this.covered = new RollupCoverageReader(db, this.cacheMs, this.now);
   }
 
   /**
    * What the minute tier covers for this robot's measurement within `from`..`to`: from where it starts to its
    * watermark, or to its first minute marked to be rolled again, if that comes first. Null before the first roll.
    */
-  async coverage(robotId: string, measurement: string, from: number, to: number): Promise<RollupCoverage | null> {
-    const { rows } = await sql<{ rolled_from: Date | null; rolled_until: Date | null; marked: Date | null }>`
-      SELECT p.rolled_from, p.rolled_until, (
-          SELECT min(m.bucket) FROM telemetry_rollup_marks m
-          WHERE m.tier = 'minute' AND m.robot_id = ${robotId} AND m.measurement = ${measurement}
-            AND m.bucket >= ${new Date(from)} AND m.bucket < ${new Date(to)}
-        ) AS marked
-      FROM telemetry_rollup_progress p WHERE p.tier = 'minute'`.execute(this.db);
-    const row = rows[0];
-    if (!row?.rolled_from || !row.rolled_until) return null;
-    const until = Math.min(row.rolled_until.getTime(), row.marked?.getTime() ?? Infinity);
-    return { from: row.rolled_from.getTime(), until };
+  coverage(robotId: string, measurement: string, from: number, to: number): Promise<RollupCoverage | null> {
+    return this.covered.coverage(robotId, measurement, from, to);
   }
 
   /** The buckets of `range` (whole buckets of the read's `everyMs`) from the rollups, in columns. */
@@ -301,46 +298,39 @@ export class RollupHistory {
     const { query, fn, fields, everyMs } = read;
     if (this.cacheMs <= 0) return this.fetch(read, range);
     const key = JSON.stringify([query.robotId, query.measurement, query.tags ?? {}, fields, fn, everyMs]);
-    const now = this.now();
-    const cached = this.cache.get(key);
-    if (
-      cached &&
-      now - cached.readAt < this.cacheMs &&
-      cached.range.from <= range.from &&
-      range.from < cached.range.to
-    ) {
-      let entry = cached;
-      if (range.to > cached.range.to) {
+    let entry = this.usable(key, range);
+    const filling = entry ? undefined : this.filling.get(key);
+    if (filling) {
+      // One read of a series at a time: the others wait for it, then take what it kept.
+      await filling.done;
+      entry = this.usable(key, range);
+    }
+    const series = `${query.robotId}\0${query.measurement}`;
+    entry ??= await this.fill(key, series, range, this.now(), async () => ({ columns: await this.fetch(read, range) }));
+    const cached = entry;
+    if (range.to > cached.range.to) {
+      entry = await this.fill(key, series, { from: cached.range.from, to: range.to }, cached.readAt, async () => {
         const more = await this.fetch(read, { from: cached.range.to, to: range.to });
-        entry = {
-          series: cached.series,
-          range: { from: cached.range.from, to: range.to },
+        return {
           columns: concatHistories(everyMs, fn, fields, [cached.columns, more]),
           text: cached.text && joinColumnTexts(cached.text, columnTexts(more)),
-          readAt: cached.readAt,
         };
-        this.remember(key, entry);
-      }
-      return slice(entry, range);
+      });
     }
-    const entry: CachedColumns = {
-      series: `${query.robotId}\0${query.measurement}`,
-      range,
-      columns: await this.fetch(read, range),
-      readAt: now,
-    };
-    this.remember(key, entry);
     return slice(entry, range);
   }
 
   /**
    * Forgets what this process has cached of minutes that points written here fall in (a late point, a replayed
-   * write), so a read after a write sees it. Other processes' writes show after at most `cacheMs`.
+   * write), and does not keep what reads under way bring of them, so a read after a write sees it. Other processes'
+   * writes show after at most `cacheMs`.
    */
   forgetWritten(points: readonly { robotId: string; measurement: string; time: Date }[]): void {
-    if (this.cache.size === 0) return;
+    this.covered.forgetWritten(points);
+    if (this.cache.size === 0 && this.filling.size === 0) return;
     let end = -Infinity;
     for (const entry of this.cache.values()) end = Math.max(end, entry.range.to);
+    for (const fill of this.filling.values()) end = Math.max(end, fill.range.to);
     const earliest = new Map<string, number>();
     for (const p of points) {
       const time = p.time.getTime();
@@ -349,9 +339,46 @@ export class RollupHistory {
       const series = `${p.robotId}\0${p.measurement}`;
       if (!(time >= (earliest.get(series) ?? Infinity))) earliest.set(series, time);
     }
+    if (earliest.size === 0) return;
     for (const [key, entry] of this.cache) {
       const time = earliest.get(entry.series);
       if (time !== undefined && time < entry.range.to) this.forget(key);
+    }
+    for (const fill of this.filling.values()) {
+      const time = earliest.get(fill.series);
+      if (time !== undefined && time < fill.range.to) fill.stale = true;
+    }
+  }
+
+  /** The cached entry of `key` if it is fresh and `range` starts inside it. */
+  private usable(key: string, range: TimeRange): CachedColumns | undefined {
+    const cached = this.cache.get(key);
+    return cached &&
+      this.now() - cached.readAt < this.cacheMs &&
+      cached.range.from <= range.from &&
+      range.from < cached.range.to
+      ? cached
+      : undefined;
+  }
+
+  /** Reads the buckets of `range` and keeps them, unless a write here touched them meanwhile. */
+  private async fill(
+    key: string,
+    series: string,
+    range: TimeRange,
+    readAt: number,
+    fetch: () => Promise<Pick<CachedColumns, 'columns' | 'text'>>,
+  ): Promise<CachedColumns> {
+    let settle = () => {};
+    const fill: Filling = { series, range, stale: false, done: new Promise<void>((resolve) => (settle = resolve)) };
+    this.filling.set(key, fill);
+    try {
+      const entry: CachedColumns = { series, range, readAt, ...(await fetch()) };
+      if (!fill.stale) this.remember(key, entry);
+      return entry;
+    } finally {
+      if (this.filling.get(key) === fill) this.filling.delete(key);
+      settle();
     }
   }
 
