@@ -54,8 +54,11 @@ export class RobotHistoryService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async telemetry(robotId: string, query: TelemetryQuery): Promise<TelemetryHistory> {
-    await this.robots.get(robotId);
+  telemetry(robotId: string, query: TelemetryQuery): Promise<TelemetryHistory> {
+    return this.ofKnownRobot(robotId, () => this.telemetryOf(robotId, query));
+  }
+
+  private telemetryOf(robotId: string, query: TelemetryQuery): Promise<TelemetryHistory> {
     const fields = query.fields ?? DEFAULT_FIELDS[query.measurement];
     if (fields.length === 0) {
       throw new InvalidInputError(`name the fields of ${query.measurement} to show`, [
@@ -72,8 +75,11 @@ export class RobotHistoryService {
    * The robot's system information over time. Without `fields`, the numeric `system_*` fields of its newest status
    * report (any robot's `system_info` keys), else the usual ones.
    */
-  async snapshots(robotId: string, query: SnapshotQuery): Promise<TelemetryHistory> {
-    await this.robots.get(robotId);
+  snapshots(robotId: string, query: SnapshotQuery): Promise<TelemetryHistory> {
+    return this.ofKnownRobot(robotId, () => this.snapshotsOf(robotId, query));
+  }
+
+  private async snapshotsOf(robotId: string, query: SnapshotQuery): Promise<TelemetryHistory> {
     let fields = query.fields;
     if (!fields) {
       const [newest] = await this.store.latest(robotId, 'robot_status');
@@ -92,6 +98,17 @@ export class RobotHistoryService {
     const to = query.to === undefined ? undefined : new Date(query.to);
     if (from && to && from >= to) throw rangeError('from must be before to');
     return this.connections.list({ robotId, from, to, limit: query.limit, offset: query.offset });
+  }
+
+  /**
+   * What `read` answers, read while the robot is looked up rather than after (a history of a robot that does not
+   * exist is empty, and nothing is read twice): an unknown robot is still a 404, whatever else is wrong.
+   */
+  private async ofKnownRobot<T>(robotId: string, read: () => Promise<T>): Promise<T> {
+    const answer = (async () => read())();
+    answer.catch(() => undefined);
+    await this.robots.get(robotId);
+    return answer;
   }
 
   private async history(robotId: string, request: HistoryRequest): Promise<TelemetryHistory> {
