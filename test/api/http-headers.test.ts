@@ -1,4 +1,6 @@
+import { request as httpRequest } from 'node:http';
 import { networkInterfaces } from 'node:os';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { API_SERVERS, startApi, type TestApi } from '../support/api';
 import { DatabaseFactory } from '../support/database';
 import { reportMissingServer, serverUrl } from '../support/servers';
@@ -15,6 +17,23 @@ function externalAddress(): string {
     .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address;
   if (!address) throw new Error('this test needs a network interface with an IPv4 address besides loopback');
   return address;
+}
+
+/** A GET as the bytes came over the wire, not decompressed, with the answer's headers. */
+function rawGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; bytes: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 if (missing.length > 0) {
@@ -78,6 +97,35 @@ if (missing.length > 0) {
         });
         expect(small.status).toBe(200);
         expect(small.headers.get('content-encoding')).toBeNull();
+      });
+
+      it('sends an answer whole in memory compressed in one piece, with its length, as the client prefers', async () => {
+        const url = `${api.app.url}/api/docs/openapi.json`;
+        const plain = await rawGet(url, { 'accept-encoding': 'identity' });
+        expect(plain.headers['content-encoding']).toBeUndefined();
+        expect(plain.headers.vary).toContain('accept-encoding');
+        for (const [accepted, used, decompress] of [
+          ['gzip, deflate, br', 'br', brotliDecompressSync],
+          ['gzip;q=1, br;q=0.5', 'gzip', gunzipSync],
+          ['x-gzip', 'gzip', gunzipSync],
+          ['*', 'br', brotliDecompressSync],
+        ] as const) {
+          const answer = await rawGet(url, { 'accept-encoding': accepted });
+          expect([accepted, answer.status, answer.headers['content-encoding']]).toEqual([accepted, 200, used]);
+          expect(answer.headers['content-length']).toBe(String(answer.bytes.length));
+          expect(answer.headers['transfer-encoding']).toBeUndefined();
+          expect(answer.headers.vary).toContain('accept-encoding');
+          expect(answer.bytes.length).toBeLessThan(plain.bytes.length / 3);
+          expect(decompress(answer.bytes).equals(plain.bytes)).toBe(true);
+        }
+        for (const refused of <Record<string, string>[]>[
+          { 'accept-encoding': 'deflate' },
+          { 'accept-encoding': 'br, gzip', 'x-no-compression': '1' },
+        ]) {
+          const answer = await rawGet(url, refused);
+          expect(answer.headers['content-encoding']).toBeUndefined();
+          expect(answer.bytes.equals(plain.bytes)).toBe(true);
+        }
       });
 
       it('only Swagger UI may run its inline bootstrap script', async () => {
