@@ -124,6 +124,8 @@ if (missing.length > 0) {
         ['DELETE', '/api/v1/robots/ghost'],
         ['GET', '/api/v1/robots/ghost/state'],
         ['GET', '/api/v1/robots/ghost/telemetry?measurement=battery_status'],
+        // Read while the robot is looked up: an unknown robot is a 404 before what else is wrong with the query.
+        ['GET', '/api/v1/robots/ghost/telemetry?measurement=robot_logs'],
         ['GET', '/api/v1/robots/ghost/snapshots'],
         ['GET', '/api/v1/robots/ghost/connections'],
         ['GET', '/api/v1/robots/ghost/credentials'],
